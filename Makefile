@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   scan the sample corpus with the shipped model into results/
+#   make test   run the test suite and the linter
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@$(PY) -m spacy download nl_core_news_md >/dev/null 2>&1 \
+		&& echo "installed nl_core_news_md" \
+		|| echo "nl_core_news_md not reachable: policyscan uses spaCy's blank Dutch pipeline with rules"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/policyscan extract corpus/ -o results/sentences.jsonl
+
+test: setup
+	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check .
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

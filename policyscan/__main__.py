@@ -1,0 +1,3 @@
+from policyscan.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""The `policyscan` command line: thin commands over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .cache import ExtractionCache
+from .corpus import find_documents
+from .errors import PolicyscanError
+from .extract import ENGINES
+from .fileio import atomic_open
+from .pipeline import extract_documents
+from .progress import Progress
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr (exit 1); --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyscanError as exc:
+            if ctx.meta.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="policyscan")
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """policyscan: tag Dutch municipal volunteer-policy PDFs with societal tasks and instrumentalisation risk."""
+    ctx.meta["debug"] = debug
+
+
+def _warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _output(path: str) -> Callable[[], Any]:
+    if path == "-":
+        return lambda: _Stdout()
+    return lambda: atomic_open(path)
+
+
+class _Stdout:
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
+
+
+def _cache_options(f: Callable) -> Callable:
+    f = click.option("--no-cache", is_flag=True, help="Parse every PDF again; neither read nor write the cache.")(f)
+    f = click.option(
+        "--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: $POLICYSCAN_CACHE_DIR or the user cache dir]."
+    )(f)
+    return click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True, help="PDF text engine.")(f)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, help="JSON Lines file to write, or - for stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@_cache_options
+def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, cache_dir: str | None, engine: str) -> None:
+    """Extract the sentences of PDFs (and .txt files) as JSON Lines.
+
+    One object per sentence: doc_id, path, page, index, section, text.
+    Folders are walked in sorted order for *.pdf and *.txt.
+
+    Example:
+
+        policyscan extract corpus/ -o sentences.jsonl
+    """
+    documents, problems = find_documents(list(inputs))
+    cache = ExtractionCache(cache_dir, enabled=not no_cache)
+    failures = [(p.path, p.reason) for p in problems]
+    n_sentences = 0
+    with _output(output)() as handle, Progress(len(documents), "extract", silent=quiet) as bar:
+        for result in extract_documents(documents, cache, engine):
+            bar.advance(extra=Path(result.document.path).name)
+            if result.error:
+                failures.append((result.document.path, result.error))
+                continue
+            for warning in result.warnings:
+                _warn(f"warning: {result.document.path}: {warning}")
+            for sentence in result.sentences:
+                handle.write(json.dumps(sentence.to_dict(), ensure_ascii=False) + "\n")
+            n_sentences += len(result.sentences)
+    _finish(failures, f"{len(documents) - len(failures) + len(problems)} documents, {n_sentences} sentences", quiet)
+
+
+def _finish(failures: list[tuple[str, str]], summary: str, quiet: bool) -> None:
+    for path, reason in failures:
+        _warn(f"error: {path}: {reason}")
+    if not quiet:
+        _warn(f"done: {summary}, {len(failures)} failed")
+    if failures:
+        sys.exit(1)

@@ -1,0 +1,52 @@
+"""The exceptions policyscan raises; each message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class PolicyscanError(Exception):
+    """Base class of every error policyscan raises on purpose."""
+
+
+class InputError(PolicyscanError):
+    """A single input file cannot be processed; a batch reports it and goes on."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class NotAPDFError(InputError):
+    """The file is not a PDF."""
+
+
+class EncryptedPDFError(InputError):
+    """The PDF is password-protected."""
+
+
+class DamagedPDFError(InputError):
+    """The PDF is damaged or truncated."""
+
+
+class NoTextError(InputError):
+    """The PDF has no text layer (scanned pages): it needs OCR first."""
+
+
+class TaxonomyError(PolicyscanError):
+    """The taxonomy file is invalid."""
+
+
+class AnnotationError(PolicyscanError):
+    """An annotation file is malformed or uses labels outside the taxonomy."""
+
+
+class ModelError(PolicyscanError):
+    """A model file is missing, untrusted or incompatible."""
+
+
+class ManifestError(PolicyscanError):
+    """The manifest CSV is malformed."""
+
+
+class OutputExistsError(PolicyscanError):
+    """An output would be overwritten without --force."""

@@ -1,0 +1,88 @@
+"""The small frozen records that flow between the stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BLOCK_KINDS = ("paragraph", "heading", "list_item", "table")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source file and what is known about it before extraction."""
+
+    doc_id: str
+    path: str
+    municipality: str
+    code: str | None = None
+    year: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of text on a page; `page_text[start:end] == text`."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in BLOCK_KINDS:
+            raise ValueError(f"unknown block kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of clean text, cut into blocks in reading order."""
+
+    number: int
+    text: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The pages of one file, with per-page problems that did not stop it."""
+
+    path: str
+    pages: tuple[Page, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_blocks(self) -> int:
+        return sum(len(p.blocks) for p in self.pages)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with where it came from; `page.text[start:end] == text`."""
+
+    doc_id: str
+    path: str
+    page: int
+    index: int
+    section: str | None
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields of `policyscan extract` output, in contract order."""
+        return {
+            "doc_id": self.doc_id,
+            "path": self.path,
+            "page": self.page,
+            "index": self.index,
+            "section": self.section,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Per-label probabilities of one sentence and the labels above threshold."""
+
+    labels: tuple[str, ...]
+    scores: dict[str, float] = field(hash=False, compare=True)

@@ -1,0 +1,87 @@
+"""Render the sample corpus: corpus/src/*.txt (a small markup) -> corpus/<Municipality>/*.pdf and corpus/manifest.csv.
+
+Markup, one element per paragraph (paragraphs separated by a blank line):
+    @municipality Lindenhoek        (also @code, @year, @title, @header, @footer, @columns 1|2, @file name)
+    # 1 Inleiding                   heading, level 1 ("## 1.1 ..." for level 2)
+    - item                          bulleted list (consecutive lines)
+    1. item                         numbered list (consecutive lines)
+    | a | b | c |                   table rows (consecutive lines)
+    [columns 2]  [pagebreak]  [image]
+    anything else                   a body paragraph
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pdfgen import Layout, PolicyPDF  # noqa: E402
+
+META = ("municipality", "code", "year", "title", "header", "footer", "columns", "file", "image_only")
+
+
+def parse(source: Path) -> tuple[dict[str, str], list[str]]:
+    """The metadata and the element chunks of one source file."""
+    meta, chunks = {}, []
+    for chunk in re.split(r"\n\s*\n", source.read_text(encoding="utf-8")):
+        lines = [ln.rstrip() for ln in chunk.strip().splitlines() if ln.strip()]
+        body = []
+        for line in lines:
+            match = re.match(r"@(\w+)\s*(.*)", line)
+            if match and match.group(1) in META:
+                meta[match.group(1)] = match.group(2).strip()
+            else:
+                body.append(line)
+        if body:
+            chunks.append("\n".join(body))
+    return meta, chunks
+
+
+def render(meta: dict[str, str], chunks: list[str], path: Path) -> None:
+    """Lay out the chunks as a PDF."""
+    doc = PolicyPDF(Layout(columns=int(meta.get("columns", 1))), header=meta.get("header"), footer=meta.get("footer"))
+    for chunk in chunks:
+        lines = chunk.splitlines()
+        if chunk.startswith("[columns"):
+            doc.layout.columns = int(chunk.strip("[]").split()[1])
+            doc.page_break()
+        elif chunk == "[pagebreak]":
+            doc.page_break()
+        elif chunk == "[image]":
+            doc.image_page(seed=len(chunk))
+        elif chunk.startswith("#"):
+            level = len(chunk) - len(chunk.lstrip("#"))
+            doc.heading(chunk.lstrip("# ").strip(), level=min(level, 2))
+        elif lines[0].startswith("|"):
+            doc.table([[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines])
+        elif re.match(r"\d+\.\s", lines[0]):
+            doc.bullets([re.sub(r"^\d+\.\s+", "", ln) for ln in lines], numbered=True)
+        elif lines[0].startswith("- "):
+            doc.bullets([ln[2:] for ln in lines])
+        else:
+            doc.paragraph(" ".join(lines))
+    doc.output(path)
+
+
+def main() -> None:
+    rows = []
+    for source in sorted((ROOT / "corpus" / "src").glob("*.txt")):
+        meta, chunks = parse(source)
+        folder = ROOT / "corpus" / meta["municipality"]
+        pdf = folder / f"{meta.get('file', source.stem)}.pdf"
+        render(meta, chunks, pdf)
+        rows.append({k: meta.get(k, "") for k in ("municipality", "code", "year", "title")} | {"path": str(pdf.relative_to(ROOT / "corpus"))})
+        print(f"{pdf.relative_to(ROOT)}: {len(chunks)} elements", file=sys.stderr)
+    with (ROOT / "corpus" / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["path", "municipality", "code", "year", "title"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Extraction: layout, cleaning and bad input, on PDFs generated with known text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from policyscan.errors import DamagedPDFError, EncryptedPDFError, NotAPDFError, NoTextError
+from policyscan.extract import extract_file, extract_pdf, join_lines, normalize_text
+from policyscan.segment import segment
+
+
+def _sentences(path, nlp) -> list[str]:
+    return [" ".join(s.text.split()) for s in segment(extract_pdf(path), "doc", nlp)]
+
+
+@pytest.mark.parametrize("name", ["nota", "brief"])
+def test_recall_of_true_sentences(suite, nlp, name):
+    truth = suite["truth"][name]
+    found = set(_sentences(suite["root"] / f"{name}.pdf", nlp))
+    missing = [s for s in truth.sentences if s not in found]
+    assert 1 - len(missing) / len(truth.sentences) >= 0.97, missing
+
+
+@pytest.mark.parametrize("name", ["nota", "brief"])
+def test_no_running_or_heading_text_in_sentences(suite, nlp, name):
+    truth = suite["truth"][name]
+    for sentence in _sentences(suite["root"] / f"{name}.pdf", nlp):
+        for forbidden in truth.running + truth.headings:
+            assert forbidden not in sentence
+        assert not re.search(r"\bPagina \d+", sentence)
+
+
+def test_table_cells_stay_out_of_sentences(suite, nlp):
+    sentences = _sentences(suite["root"] / "nota.pdf", nlp)
+    assert not [s for s in sentences if "€ 48.000" in s or "Budget 2025" in s]
+    tables = [b for p in extract_pdf(suite["root"] / "nota.pdf").pages for b in p.blocks if b.kind == "table"]
+    assert tables and "Vrijwilligerspunt | € 48.000 | € 49.500" in tables[0].text
+
+
+def test_headings_become_section_context(suite, nlp):
+    sentences = segment(extract_pdf(suite["root"] / "nota.pdf"), "nota", nlp)
+    by_text = {s.text: s for s in sentences}
+    assert by_text["Sportverenigingen hebben moeite om bestuurders en trainers te vinden."].section == "3 Sport, cultuur en groen"
+    assert (
+        by_text["Iedere vrijwilliger is via de gemeente verzekerd tegen ongevallen en aansprakelijkheid."].section
+        == "1.2 Afspraken op een rij"
+    )
+
+
+def test_two_columns_read_left_before_right(suite, nlp):
+    texts = _sentences(suite["root"] / "nota.pdf", nlp)
+    left_last = texts.index("Een vrijwilliger die vastloopt, kan altijd terecht bij een professionele consulent.")
+    right_first = texts.index("Sportverenigingen hebben moeite om bestuurders en trainers te vinden.")
+    left_first = texts.index("In de wijk Oosterveld ontmoeten ouderen elkaar iedere dinsdag in het buurthuis De Linde.")
+    assert left_first < left_last < right_first
+
+
+def test_list_items_lose_their_markers(suite):
+    blocks = [b for p in extract_pdf(suite["root"] / "nota.pdf").pages for b in p.blocks if b.kind == "list_item"]
+    texts = [b.text for b in blocks]
+    assert "We verlagen de drempel om vrijwilligerswerk te beginnen." in texts
+    assert "Het vrijwilligerspunt is op werkdagen van 9.00 tot 12.30 uur geopend." in texts
+    assert not [t for t in texts if t[0] in "•-1234567890"]
+
+
+def test_image_page_inside_a_document_is_a_warning(suite):
+    extraction = extract_pdf(suite["root"] / "nota.pdf")
+    assert any("needs OCR" in w for w in extraction.warnings)
+
+
+def test_offsets_recover_sentence_from_page_text(suite, nlp):
+    extraction = extract_pdf(suite["root"] / "nota.pdf")
+    pages = {p.number: p for p in extraction.pages}
+    for sentence in segment(extraction, "nota", nlp):
+        assert pages[sentence.page].text[sentence.start : sentence.end] == sentence.text
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "reason"),
+    [
+        ("beveiligd.pdf", EncryptedPDFError, "encrypted PDF"),
+        ("afgebroken.pdf", DamagedPDFError, "truncated"),
+        ("geen-pdf.pdf", NotAPDFError, "not a PDF"),
+        ("scan.pdf", NoTextError, "needs OCR"),
+    ],
+)
+def test_bad_input_raises_clear_error(suite, name, error, reason):
+    with pytest.raises(error, match=reason) as info:
+        extract_file(suite["root"] / name)
+    assert name in str(info.value) and "\n" not in str(info.value)
+
+
+def test_damaged_body_with_intact_trailer_is_reported(tmp_path):
+    path = tmp_path / "kapot.pdf"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nxref garbage\ntrailer\n%%EOF\n")
+    with pytest.raises(DamagedPDFError, match="damaged PDF"):
+        extract_file(path)
+
+
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (["Steeds meer vrijwil-", "ligers doen mee."], "Steeds meer vrijwilligers doen mee."),
+        (["overleg met de zorg-", "en welzijnsorganisaties"], "overleg met de zorg- en welzijnsorganisaties"),
+        (["de sport-", "of cultuurvereniging"], "de sport- of cultuurvereniging"),
+        (["mail naar het", "e-mailadres"], "mail naar het e-mailadres"),
+        (["het Wmo-", "loket"], "het Wmo-loket"),
+        (["een VOG-", "aanvraag"], "een VOG-aanvraag"),
+        (["in Noord-", "Brabant"], "in Noord-Brabant"),
+        (["kosten -", "zoals huur"], "kosten - zoals huur"),
+    ],
+)
+def test_join_lines_handles_dutch_hyphens(lines, joined):
+    assert join_lines(lines) == joined
+
+
+def test_normalize_text_expands_ligatures_and_whitespace():
+    assert normalize_text("de \ufb01nanciering\u00a0van  vrij\u00adwilligers\u200b") == "de financiering van vrijwilligers"
+
+
+def test_text_file_is_read_as_plain_text(tmp_path, nlp):
+    path = tmp_path / "notitie.txt"
+    path.write_text(
+        "Inleiding\n\nWij steunen de vrijwilligers in Lindenhoek. Zij\nmaken het verschil.\n\n- Een tweede punt.\n", encoding="utf-8"
+    )
+    extraction = extract_file(path)
+    kinds = [b.kind for b in extraction.pages[0].blocks]
+    assert kinds == ["heading", "paragraph", "list_item"]
+    texts = [s.text for s in segment(extraction, "notitie", nlp)]
+    assert texts == ["Wij steunen de vrijwilligers in Lindenhoek.", "Zij maken het verschil.", "Een tweede punt."]
