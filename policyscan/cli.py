@@ -18,6 +18,7 @@ from .extract import ENGINES
 from .fileio import atomic_open
 from .pipeline import extract_documents
 from .progress import Progress
+from .taxonomy import load_taxonomy
 
 
 class _Group(click.Group):
@@ -107,3 +108,30 @@ def _finish(failures: list[tuple[str, str]], summary: str, quiet: bool) -> None:
         _warn(f"done: {summary}, {len(failures)} failed")
     if failures:
         sys.exit(1)
+
+
+def _taxonomy_option(f: Callable) -> Callable:
+    return click.option("--taxonomy", type=click.Path(dir_okay=False), help="Taxonomy TOML file [default: the shipped one].")(f)
+
+
+@main.command()
+@_taxonomy_option
+@click.option("--json", "as_json", is_flag=True, help="Print the taxonomy as JSON.")
+def labels(taxonomy: str | None, as_json: bool) -> None:
+    """List the labels of the taxonomy as a table.
+
+    Example:
+
+        policyscan labels
+    """
+    tax = load_taxonomy(taxonomy)
+    if as_json:
+        click.echo(json.dumps(tax.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = [("id", "group", "domain", "Dutch name")] + [(lab.id, lab.group, lab.domain, lab.name_nl) for lab in tax.labels]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+
+
+from . import cli_learn  # noqa: E402,F401  (registers the learning commands)

@@ -75,7 +75,9 @@ def main() -> None:
         folder = ROOT / "corpus" / meta["municipality"]
         pdf = folder / f"{meta.get('file', source.stem)}.pdf"
         render(meta, chunks, pdf)
-        rows.append({k: meta.get(k, "") for k in ("municipality", "code", "year", "title")} | {"path": str(pdf.relative_to(ROOT / "corpus"))})
+        rows.append(
+            {k: meta.get(k, "") for k in ("municipality", "code", "year", "title")} | {"path": str(pdf.relative_to(ROOT / "corpus"))}
+        )
         print(f"{pdf.relative_to(ROOT)}: {len(chunks)} elements", file=sys.stderr)
     with (ROOT / "corpus" / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["path", "municipality", "code", "year", "title"])

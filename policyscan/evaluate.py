@@ -1,0 +1,93 @@
+"""Metrics per label and per group, the keyword baseline, and the worst errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .taxonomy import Taxonomy
+
+
+def metrics(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy: Taxonomy | None = None) -> dict:
+    """Per-label precision, recall, F1 and support; micro and macro F1; macro F1 per label group."""
+    y, decided = y.astype(bool), decided.astype(bool)
+    per_label = {}
+    for j, label in enumerate(labels):
+        tp = int(np.sum(y[:, j] & decided[:, j]))
+        fp = int(np.sum(~y[:, j] & decided[:, j]))
+        fn = int(np.sum(y[:, j] & ~decided[:, j]))
+        per_label[label] = _prf(tp, fp, fn) | {"support": int(y[:, j].sum()), "false_positives": fp, "false_negatives": fn}
+    tp = int(np.sum(y & decided))
+    result = {
+        "sentences": len(y),
+        "micro_f1": _prf(tp, int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"],
+        "macro_f1": _mean([per_label[label]["f1"] for label in labels]),
+        "per_label": per_label,
+    }
+    if taxonomy is not None:
+        result["macro_f1_by_group"] = {
+            g: _mean([per_label[lab]["f1"] for lab in taxonomy.group(g) if lab in per_label]) for g in taxonomy.groups
+        }
+    return result
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def _mean(values: list[float]) -> float:
+    return round(float(np.mean(values)), 4) if values else 0.0
+
+
+@dataclass(frozen=True)
+class KeywordBaseline:
+    """A transparent dictionary classifier: a label when any of its patterns matches."""
+
+    patterns: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> KeywordBaseline:
+        """The dictionary in `path`, or the one shipped with policyscan."""
+        if path is None:
+            text = resources.files("policyscan").joinpath("data/keywords.toml").read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        words = tomllib.loads(text)["keywords"]
+        return cls({label: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) for label, pats in words.items()})
+
+    def decide(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+        """0/1 decisions per text and label (a label without patterns is never given)."""
+        empty = re.compile(r"(?!x)x")
+        return np.array([[bool(self.patterns.get(label, empty).search(t)) for label in labels] for t in texts], dtype=bool).reshape(
+            len(texts), len(labels)
+        )
+
+
+def worst_errors(
+    texts: Sequence[str], y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str], n: int
+) -> list[dict]:
+    """The `n` most confident wrong decisions: (text, label, kind, score)."""
+    errors = []
+    decided = proba >= thresholds
+    for i, j in zip(*np.nonzero(decided != y.astype(bool)), strict=True):
+        kind = "false positive" if decided[i, j] else "false negative"
+        errors.append(
+            {
+                "text": texts[i],
+                "label": labels[j],
+                "kind": kind,
+                "score": round(float(proba[i, j]), 4),
+                "margin": abs(float(proba[i, j] - thresholds[j])),
+            }
+        )
+    errors.sort(key=lambda e: -e["margin"])
+    return [{k: v for k, v in e.items() if k != "margin"} for e in errors[:n]]

@@ -1,0 +1,169 @@
+"""The sentence classifier: word and character n-grams, one logistic regression per label, a threshold per label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from .records import Prediction
+
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Hyperparameters of the classifier; defaults are the shipped model's."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+    min_df: int = 2
+    C: float = 8.0
+    cv: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.cv < 2:
+            raise ValueError("cv must be at least 2")
+        if self.C <= 0:
+            raise ValueError("C must be positive")
+
+
+def build_pipeline(settings: ModelSettings) -> Pipeline:
+    """Features that suit Dutch compounds (character n-grams within words) plus word n-grams, and one-vs-rest logistic regression."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=settings.word_ngrams, lowercase=True, sublinear_tf=True, min_df=settings.min_df)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=settings.char_ngrams, lowercase=True, sublinear_tf=True, min_df=settings.min_df
+                ),
+            ),
+        ]
+    )
+    classifier = LogisticRegression(C=settings.C, class_weight="balanced", solver="liblinear", random_state=settings.seed, max_iter=2000)
+    return Pipeline([("features", features), ("classifier", OneVsRestClassifier(classifier))])
+
+
+def label_matrix(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
+    """A 0/1 matrix, one row per sentence, one column per label."""
+    index = {label: i for i, label in enumerate(labels)}
+    y = np.zeros((len(label_sets), len(labels)), dtype=np.int8)
+    for row, label_set in enumerate(label_sets):
+        for label in label_set:
+            y[row, index[label]] = 1
+    return y
+
+
+def best_thresholds(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Per label, the threshold on the grid that gives the highest F1 (ties: the one nearest 0.5)."""
+    thresholds = np.full(y.shape[1], 0.5)
+    for j in range(y.shape[1]):
+        if y[:, j].sum() == 0:
+            continue
+        scores = [(_f1(y[:, j], proba[:, j] >= t), -abs(t - 0.5), t) for t in THRESHOLD_GRID]
+        thresholds[j] = max(scores)[2]
+    return thresholds
+
+
+def _f1(truth: np.ndarray, decided: np.ndarray) -> float:
+    tp = int(np.sum(truth & decided))
+    denominator = int(truth.sum() + decided.sum())
+    return 2 * tp / denominator if denominator else 0.0
+
+
+def folds(y: np.ndarray, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Iteratively stratified folds, so every label is spread over all folds."""
+    splitter = MultilabelStratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros((len(y), 1)), y))
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Out-of-fold probabilities, and decisions made with thresholds chosen without the fold itself."""
+
+    proba: np.ndarray
+    decisions: np.ndarray
+
+
+def cross_validate(texts: Sequence[str], y: np.ndarray, settings: ModelSettings) -> CrossValidation:
+    """Out-of-fold predictions; each fold's thresholds come from the other folds' out-of-fold scores."""
+    texts = np.asarray(texts, dtype=object)
+    proba = np.zeros(y.shape, dtype=float)
+    splits = folds(y, settings.cv, settings.seed)
+    for train, test in splits:
+        model = clone(build_pipeline(settings)).fit(texts[train], y[train])
+        proba[test] = model.predict_proba(texts[test])
+    decisions = np.zeros(y.shape, dtype=bool)
+    for _, test in splits:
+        others = np.setdiff1d(np.arange(len(y)), test)
+        decisions[test] = proba[test] >= best_thresholds(y[others], proba[others])
+    return CrossValidation(proba, decisions)
+
+
+@dataclass
+class Model:
+    """A trained classifier with its label set, thresholds and what it was trained with."""
+
+    pipeline: Pipeline
+    labels: tuple[str, ...]
+    thresholds: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text, one column per label."""
+        if not len(texts):
+            return np.zeros((0, len(self.labels)))
+        return self.pipeline.predict_proba(list(texts))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Decisions from probabilities with the stored thresholds."""
+        return proba >= self.thresholds
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Labels and scores per text."""
+        proba = self.predict_proba(texts)
+        decided = self.decide(proba)
+        return [
+            Prediction(
+                tuple(label for label, on in zip(self.labels, row_on, strict=True) if on),
+                {label: round(float(p), 4) for label, p in zip(self.labels, row_p, strict=True)},
+            )
+            for row_p, row_on in zip(proba, decided, strict=True)
+        ]
+
+    def explain(self, text: str, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+        """Per label, the features of `text` that pushed its score up the most (feature, contribution)."""
+        features = self.pipeline.named_steps["features"]
+        vector = features.transform([text])
+        names = features.get_feature_names_out()
+        estimators = self.pipeline.named_steps["classifier"].estimators_
+        result = {}
+        for label, estimator in zip(self.labels, estimators, strict=True):
+            row = vector.tocsr()
+            contributions = row.data * estimator.coef_[0][row.indices]
+            order = np.argsort(-contributions)[:top]
+            result[label] = [(str(names[row.indices[i]]).split("__", 1)[1], round(float(contributions[i]), 3)) for i in order]
+        return result
+
+
+def train(
+    texts: Sequence[str], label_sets: Sequence[Sequence[str]], labels: Sequence[str], settings: ModelSettings
+) -> tuple[Model, CrossValidation]:
+    """Cross-validate, choose thresholds on the out-of-fold scores, and fit on all data."""
+    y = label_matrix(label_sets, labels)
+    missing = [label for label, n in zip(labels, y.sum(axis=0), strict=True) if n < settings.cv]
+    if missing:
+        raise ValueError(f"too few positive examples for cross-validation (need {settings.cv}): {', '.join(missing)}")
+    validation = cross_validate(texts, y, settings)
+    thresholds = best_thresholds(y, validation.proba)
+    pipeline = build_pipeline(settings).fit(list(texts), y)
+    return Model(pipeline, tuple(labels), thresholds), validation

@@ -1,0 +1,176 @@
+"""Saving and loading models with skops (never pickle), with a model card beside each model.
+
+A model is a folder: `model.skops`, `card.json` (what it was trained with, its
+metrics and the SHA-256 of `model.skops`) and `card.md` (the same, for people).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+
+from .errors import ModelError, OutputExistsError
+from .fileio import atomic_open, atomic_write_text
+from .model import Model
+from .taxonomy import Taxonomy
+
+FORMAT = 1
+MODEL_FILE = "model.skops"
+CARD_JSON = "card.json"
+CARD_MD = "card.md"
+ENV_VAR = "POLICYSCAN_MODEL"
+
+#: The only types a model file may contain; anything else is refused before loading.
+TRUSTED_TYPES = (
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.tuple",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.int8",
+    "numpy.ndarray",
+    "numpy.dtype",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._label.LabelBinarizer",
+)
+
+
+def default_model_path() -> Path:
+    """$POLICYSCAN_MODEL, else the model shipped in the repository's models/default."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_model(model: Model, directory: str | Path, card: dict, force: bool = False) -> Path:
+    """Write the model and its card into `directory` (refused if it holds a model, unless `force`)."""
+    directory = Path(directory)
+    if (directory / MODEL_FILE).exists() and not force:
+        raise OutputExistsError(f"{directory} already holds a model; pass --force to replace it")
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "pipeline": model.pipeline,
+        "labels": list(model.labels),
+        "thresholds": np.asarray(model.thresholds, dtype=float),
+    }
+    with atomic_open(directory / MODEL_FILE, "wb") as handle:
+        handle.write(sio.dumps(payload))
+    card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, model.thresholds), strict=True))}
+    card["model_sha256"] = _sha256(directory / MODEL_FILE)
+    atomic_write_text(directory / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(directory / CARD_MD, card_markdown(card))
+    return directory
+
+
+def _declared_types(path: Path) -> set[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            schema = archive.read("schema.json").decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path}: not a policyscan model file (damaged or not a skops file)") from exc
+    pairs = re.findall(r'"__class__":\s*"([^"]+)",\s*"__module__":\s*"([^"]+)"', schema)
+    pairs += [(c, m) for m, c in re.findall(r'"__module__":\s*"([^"]+)",\s*"__class__":\s*"([^"]+)"', schema)]
+    return {f"{module}.{cls}" for cls, module in pairs}
+
+
+def _model_file(path: Path) -> Path:
+    file = path / MODEL_FILE if path.is_dir() else path
+    if not file.exists():
+        raise ModelError(f"{path}: no model found; train one with 'policyscan train' or pass --model")
+    head = file.read_bytes()[:2]
+    if head[:1] == b"\x80":
+        raise ModelError(f"{file}: this is a pickle file; policyscan loads only skops model files, because a pickle can run code")
+    if head != b"PK":
+        raise ModelError(f"{file}: not a policyscan model file (not a skops archive)")
+    return file
+
+
+def read_card(path: str | Path) -> dict:
+    """The card beside a model, or {} when there is none."""
+    path = Path(path)
+    card = (path if path.is_dir() else path.parent) / CARD_JSON
+    if not card.exists():
+        return {}
+    try:
+        return json.loads(card.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{card}: damaged model card ({exc.msg})") from exc
+
+
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
+    """A saved model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
+    path = Path(path) if path else default_model_path()
+    file = _model_file(path)
+    untrusted = sorted(_declared_types(file) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise ModelError(f"{file}: refused, the file contains types policyscan does not trust: {', '.join(untrusted)}")
+    card = read_card(path)
+    if card.get("model_sha256") and card["model_sha256"] != _sha256(file):
+        raise ModelError(f"{file}: refused, the file does not match its card (SHA-256 differs): it was changed after training")
+    try:
+        payload = sio.load(file, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:  # skops raises many types on a damaged archive
+        raise ModelError(f"{file}: damaged model file ({type(exc).__name__})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{file}: unsupported model format; retrain with this version of policyscan")
+    model = Model(payload["pipeline"], tuple(payload["labels"]), np.asarray(payload["thresholds"], dtype=float), card)
+    if taxonomy is not None:
+        check_compatible(model, taxonomy)
+    return model
+
+
+def check_compatible(model: Model, taxonomy: Taxonomy) -> None:
+    """Refuse a model whose label set differs from the taxonomy in use."""
+    recorded = model.meta.get("taxonomy", {}).get("digest")
+    if tuple(model.labels) != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
+        raise ModelError(
+            f"the model was trained on a different taxonomy ({model.meta.get('taxonomy', {}).get('name', '?')}, "
+            f"labels {', '.join(model.labels)}); retrain it with this taxonomy or use the matching --taxonomy"
+        )
+
+
+def card_markdown(card: dict) -> str:
+    """A short human-readable model card."""
+    lines = [
+        f"# policyscan model card: {card.get('name', 'model')}",
+        "",
+        f"- trained: {card.get('trained_at', '?')} with policyscan {card.get('policyscan_version', '?')}",
+        f"- taxonomy: {card.get('taxonomy', {}).get('name', '?')} (digest {card.get('taxonomy', {}).get('digest', '?')})",
+        f"- training data: {card.get('data', {}).get('sentences', '?')} sentences, sha256 {card.get('data', {}).get('sha256', '?')[:16]}",
+        f"- features: {card.get('features', '?')}",
+        f"- segmentation pipeline at training time: {card.get('spacy_pipeline', '?')}",
+        f"- versions: {', '.join(f'{k} {v}' for k, v in card.get('versions', {}).items())}",
+        "",
+    ]
+    for title, key in (("Cross-validated", "cv_metrics"), ("Dev set (never trained on)", "dev_metrics")):
+        metrics = card.get(key)
+        if not metrics:
+            continue
+        lines += [f"## {title}", "", f"micro-F1 {metrics['micro_f1']:.3f}, macro-F1 {metrics['macro_f1']:.3f}", ""]
+        lines += ["| label | precision | recall | F1 | support | threshold |", "| --- | --- | --- | --- | --- | --- |"]
+        for label, m in metrics["per_label"].items():
+            threshold = card.get("thresholds", {}).get(label, float("nan"))
+            lines.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | {threshold:.3f} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""The label set as data: load, validate and describe a taxonomy file (TOML)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import TaxonomyError
+
+GROUPS = ("task", "risk")
+DOMAINS = ("social", "other", "none")
+_FIELDS = ("id", "group", "domain", "name_nl", "name_en", "description")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label of the taxonomy."""
+
+    id: str
+    group: str
+    domain: str
+    name_nl: str
+    name_en: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """An ordered set of labels with their groups and domains."""
+
+    name: str
+    labels: tuple[Label, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(label.id for label in self.labels)
+
+    def group(self, group: str) -> tuple[str, ...]:
+        """The label ids of one group, in taxonomy order."""
+        return tuple(label.id for label in self.labels if label.group == group)
+
+    def get(self, label_id: str) -> Label:
+        """The label with this id."""
+        for label in self.labels:
+            if label.id == label_id:
+                return label
+        raise TaxonomyError(f"unknown label {label_id!r}; known labels: {', '.join(self.ids)}")
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(label.group for label in self.labels))
+
+    def digest(self) -> str:
+        """A hash of the label set (ids, groups, domains) that models record."""
+        core = [(label.id, label.group, label.domain) for label in self.labels]
+        return hashlib.sha256(json.dumps(core).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        """The taxonomy as plain data."""
+        return {"name": self.name, "labels": [asdict(label) for label in self.labels]}
+
+
+def _validate_label(raw: dict, where: str) -> Label:
+    missing = [f for f in _FIELDS if not str(raw.get(f, "")).strip()]
+    if missing:
+        raise TaxonomyError(f"{where}: label {raw.get('id', '?')!r} lacks {', '.join(missing)}")
+    if raw["group"] not in GROUPS:
+        raise TaxonomyError(f"{where}: label {raw['id']!r} has group {raw['group']!r}; use one of {', '.join(GROUPS)}")
+    if raw["domain"] not in DOMAINS:
+        raise TaxonomyError(f"{where}: label {raw['id']!r} has domain {raw['domain']!r}; use one of {', '.join(DOMAINS)}")
+    return Label(**{f: str(raw[f]).strip() for f in _FIELDS})
+
+
+def parse_taxonomy(text: str, where: str = "taxonomy") -> Taxonomy:
+    """A validated taxonomy from TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"{where}: not valid TOML: {exc}") from exc
+    labels = tuple(_validate_label(raw, where) for raw in data.get("label", []))
+    if not labels:
+        raise TaxonomyError(f"{where}: no [[label]] entries")
+    ids = [label.id for label in labels]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise TaxonomyError(f"{where}: duplicate label ids: {', '.join(duplicates)}")
+    return Taxonomy(str(data.get("name", Path(where).stem)), labels)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """The taxonomy in `path`, or the default one shipped with policyscan."""
+    if path is None:
+        text = resources.files("policyscan").joinpath("data/taxonomy.toml").read_text(encoding="utf-8")
+        return parse_taxonomy(text, "default taxonomy")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from exc
+    return parse_taxonomy(text, str(path))

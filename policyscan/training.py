@@ -1,0 +1,100 @@
+"""From annotation files to a trained, evaluated model and its card."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .annotations import Annotation, Conflict, merge, read_many
+from .evaluate import KeywordBaseline, metrics
+from .model import CrossValidation, Model, ModelSettings, label_matrix, train
+from .taxonomy import Taxonomy
+
+DEFAULT_ANNOTATIONS = Path(__file__).resolve().parent.parent / "annotations"
+
+
+def data_digest(items: list[Annotation]) -> str:
+    """A hash of the training data (texts and labels, order-independent)."""
+    rows = sorted(json.dumps([a.text, sorted(a.labels)], ensure_ascii=False) for a in items)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    names = ("scikit-learn", "skops", "spacy", "numpy", "iterative-stratification")
+    return {"python": platform.python_version()} | {n: metadata.version(n) for n in names}
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A trained model, its cross-validation and what was left out."""
+
+    model: Model
+    validation: CrossValidation
+    cv_metrics: dict
+    baseline_cv_metrics: dict
+    items: tuple[Annotation, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+def load_training_data(
+    paths: list[str | Path], taxonomy: Taxonomy, with_default: bool = False, fmt: str | None = None
+) -> tuple[list[Annotation], list[Conflict]]:
+    """The merged annotations of the given files (plus the shipped ones with `with_default`)."""
+    items = read_many(([DEFAULT_ANNOTATIONS] if with_default else []) + list(paths), taxonomy, fmt)
+    return merge(items)
+
+
+def train_model(items: list[Annotation], taxonomy: Taxonomy, settings: ModelSettings, conflicts: list[Conflict] = ()) -> TrainingResult:
+    """Train on merged annotations and measure by cross-validation, with the keyword baseline on the same sentences."""
+    texts = [a.text for a in items]
+    model, validation = train(texts, [a.labels for a in items], taxonomy.ids, settings)
+    y = label_matrix([a.labels for a in items], taxonomy.ids)
+    cv = metrics(y, validation.decisions, taxonomy.ids, taxonomy)
+    baseline = metrics(y, KeywordBaseline.load().decide(texts, taxonomy.ids), taxonomy.ids, taxonomy)
+    return TrainingResult(model, validation, cv, baseline, tuple(items), tuple(conflicts))
+
+
+def build_card(
+    result: TrainingResult, taxonomy: Taxonomy, settings: ModelSettings, spacy_pipeline: str, name: str, sources: list[str]
+) -> dict:
+    """The model card: what the model was trained with and how well it does."""
+    counts = label_matrix([a.labels for a in result.items], taxonomy.ids).sum(axis=0)
+    return {
+        "name": name,
+        "trained_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "policyscan_version": __version__,
+        "taxonomy": {"name": taxonomy.name, "digest": taxonomy.digest()},
+        "data": {
+            "sentences": len(result.items),
+            "sha256": data_digest(list(result.items)),
+            "files": sources,
+            "no_label": int(sum(1 for a in result.items if not a.labels)),
+            "label_counts": dict(zip(taxonomy.ids, map(int, counts), strict=True)),
+            "conflicts_left_out": len(result.conflicts),
+        },
+        "features": "tf-idf word 1-2-grams + character 3-5-grams within word boundaries (lowercased); no spaCy vectors",
+        "feature_pipeline": None,
+        "spacy_pipeline": spacy_pipeline,
+        "settings": asdict(settings),
+        "versions": _versions(),
+        "cv_metrics": result.cv_metrics,
+        "baseline_cv_metrics": result.baseline_cv_metrics,
+    }
+
+
+def evaluate_items(model: Model, items: list[Annotation], taxonomy: Taxonomy) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+    """Model and keyword-baseline metrics on held-out annotations, with the model's probabilities and the truth."""
+    texts = [a.text for a in items]
+    y = label_matrix([a.labels for a in items], model.labels)
+    proba = model.predict_proba(texts)
+    model_metrics = metrics(y, model.decide(proba), model.labels, taxonomy)
+    baseline_metrics = metrics(y, KeywordBaseline.load().decide(texts, model.labels), model.labels, taxonomy)
+    return model_metrics, baseline_metrics, proba, y

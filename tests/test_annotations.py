@@ -1,0 +1,208 @@
+"""Annotation formats round-trip; the shipped annotations meet the data rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from policyscan.annotations import FORMATS, detect_format, find_conflicts, merge, read_annotations, read_many, statistics, write_annotations
+from policyscan.cli import main
+from policyscan.errors import AnnotationError
+from policyscan.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+TAX = load_taxonomy()
+A = "De historische kring van Brugwaarde zoekt vrijwilligers voor het digitaliseren van oude foto's."
+B = "Het college stelt de subsidieplafonds jaarlijks vast in het eerste kwartaal."
+C = "Nu de thuiszorg wordt ingekrompen, vragen we buren om de boodschappen van ouderen te doen."
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return read_many([ROOT / "annotations"], TAX)
+
+
+# ---------------------------------------------------------------- formats, in each tool's export shape
+
+
+def test_prodigy_choice_cats_and_binary(tmp_path):
+    lines = [
+        {
+            "text": A,
+            "options": [{"id": "culture", "text": "Cultuur"}, {"id": "sport", "text": "Sport"}],
+            "accept": ["culture"],
+            "answer": "accept",
+            "_input_hash": 1,
+            "_task_hash": 2,
+            "_view_id": "choice",
+        },
+        {"text": B, "options": [{"id": "culture", "text": "Cultuur"}], "accept": [], "answer": "accept", "_view_id": "choice"},
+        {"text": "Deze taak is afgewezen.", "options": [], "accept": ["sport"], "answer": "reject"},
+        {"text": "Deze taak is overgeslagen.", "accept": ["sport"], "answer": "ignore"},
+        {"text": C, "cats": {"care_ageing": 1.0, "instrumentalisation": 1.0, "culture": 0.0}, "answer": "accept"},
+        {"text": "De sportclub ziet het niet zitten.", "label": "sport", "answer": "reject", "_view_id": "classification"},
+    ]
+    path = _write(tmp_path / "prodigy.jsonl", "\n".join(json.dumps(x) for x in lines))
+    assert detect_format(path) == "prodigy"
+    got = [(a.text, a.labels) for a in read_annotations(path, TAX)]
+    assert got == [(A, ("culture",)), (B, ()), (C, ("care_ageing", "instrumentalisation")), ("De sportclub ziet het niet zitten.", ())]
+
+
+def test_doccano_export(tmp_path):
+    path = _write(tmp_path / "doccano.jsonl", json.dumps({"id": 7, "text": A, "label": ["culture"], "Comments": []}) + "\n")
+    assert detect_format(path) == "doccano"
+    assert read_annotations(path, TAX)[0].labels == ("culture",)
+
+
+def test_labelstudio_export_skips_cancelled(tmp_path):
+    tasks = [
+        {
+            "id": 1,
+            "data": {"text": A},
+            "annotations": [
+                {
+                    "id": 3,
+                    "result": [{"value": {"choices": ["culture"]}, "from_name": "labels", "to_name": "text", "type": "choices"}],
+                    "was_cancelled": False,
+                }
+            ],
+        },
+        {"id": 2, "data": {"text": B}, "annotations": [{"id": 4, "result": [], "was_cancelled": True}]},
+        {
+            "id": 3,
+            "data": {"text": C},
+            "annotations": [
+                {
+                    "id": 5,
+                    "result": [{"value": {"choices": ["care_ageing", "instrumentalisation"]}, "type": "choices"}],
+                    "was_cancelled": False,
+                }
+            ],
+        },
+    ]
+    path = _write(tmp_path / "ls.json", json.dumps(tasks))
+    assert detect_format(path) == "labelstudio"
+    assert [(a.text, a.labels) for a in read_annotations(path, TAX)] == [(A, ("culture",)), (C, ("care_ageing", "instrumentalisation"))]
+
+
+def test_csv_with_semicolon_labels(tmp_path):
+    path = _write(tmp_path / "batch.csv", f'text,labels\n"{A}",culture\n"{C}",care_ageing; instrumentalisation\n"{B}",\n')
+    assert [a.labels for a in read_annotations(path, TAX)] == [("culture",), ("care_ageing", "instrumentalisation"), ()]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_round_trips(tmp_path, fmt):
+    items = read_annotations(
+        _write(
+            tmp_path / "in.jsonl",
+            "\n".join(
+                json.dumps({"text": t, "labels": list(lab)})
+                for t, lab in [(A, ["culture"]), (B, []), (C, ["care_ageing", "instrumentalisation"])]
+            ),
+        ),
+        TAX,
+    )
+    out = tmp_path / {"spacy": "out.spacy", "csv": "out.csv", "labelstudio": "out.json"}.get(fmt, "out.jsonl")
+    write_annotations(items, out, fmt, TAX)
+    assert detect_format(out) == fmt
+    back = read_annotations(out, TAX)
+    assert [(a.text, set(a.labels)) for a in back] == [(a.text, set(a.labels)) for a in items]
+
+
+def test_convert_command_and_refusal_to_overwrite(tmp_path):
+    src = _write(tmp_path / "in.jsonl", json.dumps({"text": A, "labels": ["culture"]}) + "\n")
+    out = tmp_path / "ls.json"
+    runner = CliRunner()
+    assert runner.invoke(main, ["annotations", "convert", str(src), "-o", str(out), "--to", "labelstudio"]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["annotations"][0]["result"][0]["value"]["choices"] == ["culture"]
+    again = runner.invoke(main, ["annotations", "convert", str(src), "-o", str(out), "--to", "labelstudio"])
+    assert again.exit_code == 1 and f"Error: {out} exists; pass --force to replace it" in again.stderr
+
+
+# ---------------------------------------------------------------- errors name file and line
+
+
+def test_malformed_line_reports_file_and_line(tmp_path):
+    path = _write(tmp_path / "kapot.jsonl", json.dumps({"text": A, "labels": []}) + '\n{"text": "half, "labels": []}\n')
+    with pytest.raises(AnnotationError, match=re.escape(f"{path}:2: invalid JSON")):
+        read_annotations(path, TAX)
+
+
+def test_unknown_label_reports_file_line_and_label(tmp_path):
+    path = _write(
+        tmp_path / "onbekend.jsonl",
+        json.dumps({"text": A, "labels": ["culture"]}) + "\n" + json.dumps({"text": B, "labels": ["cultuur"]}) + "\n",
+    )
+    with pytest.raises(AnnotationError, match=re.escape(f"{path}:2: unknown label 'cultuur'")):
+        read_annotations(path, TAX)
+
+
+def test_missing_labels_key_is_explained(tmp_path):
+    path = _write(tmp_path / "x.jsonl", json.dumps({"text": A, "labels": []}) + "\n" + json.dumps({"text": B, "label_list": []}) + "\n")
+    with pytest.raises(AnnotationError, match=re.escape(f"{path}:2: missing 'labels'")):
+        read_annotations(path, TAX, fmt="policyscan")
+
+
+def test_conflicts_across_files_are_reported_and_left_out(tmp_path):
+    one = _write(
+        tmp_path / "een.jsonl",
+        json.dumps({"text": C, "labels": ["care_ageing"]}) + "\n" + json.dumps({"text": A, "labels": ["culture"]}) + "\n",
+    )
+    two = _write(
+        tmp_path / "twee.jsonl",
+        json.dumps({"text": C.upper(), "labels": ["care_ageing", "instrumentalisation"]})
+        + "\n"
+        + json.dumps({"text": A, "labels": ["culture"]})
+        + "\n",
+    )
+    items = read_many([one, two], TAX)
+    [conflict] = find_conflicts(items)
+    assert f"{one}:1" in conflict.describe() and f"{two}:1" in conflict.describe()
+    merged, conflicts = merge(items)
+    assert [a.text for a in merged] == [A] and len(conflicts) == 1
+    result = CliRunner().invoke(main, ["annotations", "stats", str(one), str(two), "--json"])
+    stats = json.loads(result.output)
+    assert len(stats["conflicts"]) == 1 and stats["duplicates"] == [{"text": A, "count": 2}]
+
+
+# ---------------------------------------------------------------- the shipped data
+
+
+def test_shipped_counts_meet_the_targets(shipped):
+    stats = statistics(shipped, TAX)
+    assert stats["sentences"] >= 2500
+    for label in TAX.group("task"):
+        assert stats["labels"][label] >= 120, label
+    assert stats["labels"]["instrumentalisation"] >= 250
+    assert stats["labels"]["risk_awareness"] >= 200
+    assert stats["multi_label"] >= 300
+    assert stats["no_label"] / stats["sentences"] >= 0.40
+    assert not stats["conflicts"] and not stats["duplicates"]
+
+
+def test_shipped_data_is_varied(shipped):
+    variety = statistics(shipped, TAX)["variety"]
+    assert variety["near_duplicate_share"] <= 0.01
+    assert variety["shared_opening_share"] <= 0.05
+    assert variety["stock_phrase_share"] <= 0.05
+
+
+def test_every_line_names_source_and_annotator(shipped):
+    assert all(a.source.strip() and a.annotator.strip() for a in shipped)
+    assert len({a.source.split(",")[0].strip().lower() for a in shipped}) >= 30
+
+
+def test_readme_counts_table_is_current():
+    readme = (ROOT / "annotations" / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- counts:start -->\n(.*?)\n<!-- counts:end -->", readme, re.S).group(1)
+    result = CliRunner().invoke(main, ["annotations", "stats", str(ROOT / "annotations"), "--markdown"])
+    assert result.output.strip() == table.strip(), "regenerate with: policyscan annotations stats annotations/ --markdown"
