@@ -17,7 +17,7 @@ from .errors import DamagedPDFError, EncryptedPDFError, InputError, NotAPDFError
 from .records import Block, Extraction, Page
 
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 ENGINES = ("pdfplumber",)
 
@@ -25,8 +25,8 @@ _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BULLET = re.compile(r"^(?:[\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\u25ba\u27a2\u2013\u2014*>-]|o)\s+")
-_LIST_NUMBER = re.compile(r"^(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])\s+(?=\S)")
-_HEADING_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})+\.?|Bijlage\s+\d+:?|Hoofdstuk\s+\d+:?)\s+\S")
+_LIST_NUMBER = re.compile(r"^(?:(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])\s+(?=\S)|\d{1,2}[.)](?=[A-Z]))")
+_HEADING_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S")
 _PAGE_NUMBER = re.compile(
     r"^(?:(?:pagina|page|blz\.?|p\.)\s*)?[-\u2013\u2014]?\s*\d{1,4}\s*[-\u2013\u2014]?(?:\s*(?:van|of|/)\s*\d{1,4})?$",
     re.IGNORECASE,
@@ -241,7 +241,7 @@ def _find_gutter(words: list[Word], width: float, height: float) -> tuple[float,
         return None
     left = sum(1 for w in words if w.x1 <= best[0] + 1)
     right = sum(1 for w in words if w.x0 >= best[1] - 1)
-    if min(left, right) < 0.15 * len(words):
+    if min(left, right) < max(3, 0.03 * len(words)):
         return None
     return float(best[0]), float(best[1])
 
@@ -326,13 +326,13 @@ def _body_size(pages: list[_RawPage]) -> float:
 
 def _is_heading(line: _Line, body_size: float) -> bool:
     text = line.text
-    if not text or text[-1] in _END_PUNCT or len(text.split()) > 14 or _BULLET.match(text):
+    if not text or text[-1] in ".:;\u2026" or len(text.split()) > 14 or _BULLET.match(text):
         return False
     if line.size >= body_size + 1.0:
         return True
     if line.bold and any(c.isalpha() for c in text):
         return True
-    return bool(_HEADING_NUMBER.match(text))
+    return bool(_HEADING_NUMBER.match(text)) and len(text.split()) <= 10 and text[-1] not in "!?"
 
 
 def _list_marker(text: str) -> re.Match[str] | None:
@@ -382,6 +382,27 @@ def _drafts(page: _RawPage, body_size: float, pitch: float) -> list[_Draft]:
         indent = _text_start(line, marker)
         drafts.append(_Draft(kind, [line], indent))
     return drafts
+
+
+def _continues(prev: _Draft, nxt: _Draft) -> bool:
+    """True when `nxt` carries on a paragraph that `prev` broke off at the end of a column or page."""
+    if prev.kind not in ("paragraph", "list_item") or nxt.kind != "paragraph":
+        return False
+    last, first = prev.lines[-1], nxt.lines[0]
+    return last.text[-1:] not in _END_PUNCT and abs(last.size - first.size) <= 0.6
+
+
+def _join_column_breaks(drafts: list[_Draft]) -> list[_Draft]:
+    """Drafts with paragraphs that run on into the next column merged."""
+    merged: list[_Draft] = []
+    for draft in drafts:
+        if merged and _continues(merged[-1], draft):
+            last, first = merged[-1].lines[-1], draft.lines[0]
+            if first.column != last.column or first.top < last.top:
+                merged[-1].lines += draft.lines
+                continue
+        merged.append(draft)
+    return merged
 
 
 def _continues_heading(draft: _Draft, line: _Line, pitch: float) -> bool:
@@ -445,10 +466,13 @@ def _pages_from_raw(raw_pages: list[_RawPage]) -> list[Page]:
     body_size = _body_size(raw_pages)
     _mark_running_lines(raw_pages, body_size)
     pitch = _line_pitch(raw_pages, body_size)
+    per_page = [_join_column_breaks(_drafts(raw, body_size, pitch)) for raw in raw_pages]
+    for before, after in itertools.pairwise(per_page):
+        if before and after and _continues(before[-1], after[0]):
+            before[-1].lines += after.pop(0).lines  # a sentence belongs to the page where it starts
     pages = []
-    for raw in raw_pages:
-        parts = [(d.kind, _block_text(d)) for d in _drafts(raw, body_size, pitch)]
-        parts += [("table", t) for t in raw.tables]
+    for raw, drafts in zip(raw_pages, per_page, strict=True):
+        parts = [(d.kind, _block_text(d)) for d in drafts] + [("table", t) for t in raw.tables]
         pages.append(_page_record(raw.number, parts))
     return pages
 

@@ -68,7 +68,7 @@ class _PDF(FPDF):
         if self.footer_text:
             self.text(22, 287, self.footer_text)
         if self.page_numbers:
-            label = f"Pagina {self.page_no()} van {{nb}}"
+            label = f"Pagina {self.page_no()}"
             self.text(170, 287, label)
 
 
@@ -134,7 +134,7 @@ class PolicyPDF:
             self._need(height)
             self.y += height
             if i == 0 and first_prefix:
-                self.pdf.text(self.col_x + indent - 5, self.y, first_prefix)
+                self.pdf.text(self.col_x + indent - 2 - self.pdf.get_string_width(first_prefix), self.y, first_prefix)
             self.pdf.text(self.col_x + indent, self.y, line)
 
     def heading(self, text: str, level: int = 1) -> None:
@@ -174,9 +174,18 @@ class PolicyPDF:
             for c, cell in enumerate(row):
                 x, y = self.col_x + c * cell_w, self.y + r * row_h
                 self.pdf.rect(x, y, cell_w, row_h)
+                self._fit_font(cell, cell_w - 3)
                 self.pdf.text(x + 1.5, y + row_h - 2.2, cell)
+                self.pdf.set_font(self.layout.font, "", self.layout.body_size - 1)
         self.y += row_h * len(rows) + self.layout.paragraph_gap + 2
         self.truth.table_cells += [c for row in rows for c in row]
+
+    def _fit_font(self, text: str, width: float) -> None:
+        """Shrink the font until `text` fits in `width`, as a table cell must."""
+        size = self.layout.body_size - 1
+        while size > 4 and self.pdf.get_string_width(text) > width:
+            size -= 0.5
+            self.pdf.set_font(self.layout.font, "", size)
 
     def image_page(self, seed: int = 0) -> None:
         """A page with only a picture of text-like marks: no text layer."""

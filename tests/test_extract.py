@@ -130,3 +130,67 @@ def test_text_file_is_read_as_plain_text(tmp_path, nlp):
     assert kinds == ["heading", "paragraph", "list_item"]
     texts = [s.text for s in segment(extraction, "notitie", nlp)]
     assert texts == ["Wij steunen de vrijwilligers in Lindenhoek.", "Zij maken het verschil.", "Een tweede punt."]
+
+
+# ---------------------------------------------------------------- regressions found while writing the sample corpus
+
+RUN_ON = [f"Zin {i} van de nota gaat over vrijwilligers in Lindenhoek die zich inzetten voor buren en wijk." for i in range(60)]
+
+
+def _roundtrip(tmp_path, nlp, build) -> list[str]:
+    from pdfgen import Layout, PolicyPDF
+
+    doc = PolicyPDF(Layout(columns=2), header="Nota Lindenhoek", footer="Gemeente Lindenhoek")
+    build(doc)
+    doc.output(tmp_path / "regressie.pdf")
+    return _sentences(tmp_path / "regressie.pdf", nlp)
+
+
+def test_issue_sentence_split_at_column_and_page_break(tmp_path, nlp):
+    sentences = _roundtrip(tmp_path, nlp, lambda doc: doc.paragraph(*RUN_ON))
+    assert sentences == RUN_ON
+
+
+def test_issue_sparse_second_column_keeps_its_text(tmp_path, nlp):
+    def build(doc):
+        doc.paragraph(*RUN_ON[:17])
+        doc.paragraph("Deze nota is vastgesteld door de gemeenteraad van Meerhaven in zijn vergadering van 27 februari 2025.")
+
+    assert "Deze nota is vastgesteld door de gemeenteraad van Meerhaven in zijn vergadering van 27 februari 2025." in _roundtrip(
+        tmp_path, nlp, build
+    )
+
+
+def test_issue_two_digit_list_numbers_are_stripped(tmp_path, nlp):
+    items = [f"Maatregel {i} wordt uitgevoerd door het vrijwilligerspunt." for i in range(1, 13)]
+    sentences = _roundtrip(tmp_path, nlp, lambda doc: doc.bullets(items, numbered=True))
+    assert sentences == items
+
+
+def test_issue_body_line_starting_with_hoofdstuk_is_no_heading(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("Hoofdstuk 7 gaat over de ondersteuning van\nvrijwilligers en organisaties.\n", encoding="utf-8")
+    blocks = extract_file(path).pages[0].blocks
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("paragraph", "Hoofdstuk 7 gaat over de ondersteuning van vrijwilligers en organisaties.")
+    ]
+
+
+def test_issue_heading_ending_in_question_mark(tmp_path, nlp):
+    def build(doc):
+        doc.heading("2.2 Wie meldt zich?", level=2)
+        doc.paragraph("Vooral gepensioneerden melden zich aan bij de vacaturebank.")
+
+    pdf_sentences = _roundtrip(tmp_path, nlp, build)
+    assert pdf_sentences == ["Vooral gepensioneerden melden zich aan bij de vacaturebank."]
+    sections = {s.section for s in segment(extract_pdf(tmp_path / "regressie.pdf"), "x", nlp)}
+    assert sections == {"2.2 Wie meldt zich?"}
+
+
+def test_issue_wide_table_cells_stay_out_of_sentences(tmp_path, nlp):
+    def build(doc):
+        doc.paragraph("Het budget staat in de tabel.")
+        doc.table([["Onderdeel", "Planning"], ["Mantelzorgpunt en respijtzorg in alle kernen", "start platform in het najaar"]])
+        doc.paragraph("Daarna volgt de evaluatie.")
+
+    assert _roundtrip(tmp_path, nlp, build) == ["Het budget staat in de tabel.", "Daarna volgt de evaluatie."]
