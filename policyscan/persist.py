@@ -75,7 +75,7 @@ def save_model(model: Model, directory: str | Path, card: dict, force: bool = Fa
         "thresholds": np.asarray(model.thresholds, dtype=float),
     }
     with atomic_open(directory / MODEL_FILE, "wb") as handle:
-        handle.write(sio.dumps(payload))
+        handle.write(sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, model.thresholds), strict=True))}
     card["model_sha256"] = _sha256(directory / MODEL_FILE)
     atomic_write_text(directory / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")

@@ -45,3 +45,40 @@ def nlp():
     from policyscan.segment import load_pipeline
 
     return load_pipeline("blank")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def small_annotations(tmp_path_factory) -> Path:
+    """Every sixth shipped annotation: a small, real training file."""
+    import json
+
+    lines = [line for f in sorted((ROOT / "annotations").glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    path = tmp_path_factory.mktemp("ann") / "small.jsonl"
+    path.write_text("\n".join(lines[::6]) + "\n", encoding="utf-8")
+    assert all(json.loads(x)["text"] for x in lines[::6])
+    return path
+
+
+@pytest.fixture(scope="session")
+def heldout_annotations(tmp_path_factory) -> Path:
+    """Shipped annotations the small model never saw."""
+    lines = [line for f in sorted((ROOT / "annotations").glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    path = tmp_path_factory.mktemp("ann") / "heldout.jsonl"
+    path.write_text("\n".join(lines[3::12]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(small_annotations, tmp_path_factory) -> Path:
+    """A model trained by the train command on the small file (3-fold CV)."""
+    from click.testing import CliRunner
+
+    from policyscan.cli import main
+
+    out = tmp_path_factory.mktemp("models") / "small"
+    result = CliRunner().invoke(main, ["train", str(small_annotations), "-o", str(out), "--cv", "3"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -1,0 +1,147 @@
+"""The classifier: training, thresholds, persistence and its refusals, and the learning commands."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import shutil
+
+import numpy as np
+import pytest
+import skops.io as sio
+from click.testing import CliRunner
+from sklearn.tree import DecisionTreeClassifier
+
+from policyscan.annotations import read_annotations
+from policyscan.cli import main
+from policyscan.errors import ModelError
+from policyscan.model import ModelSettings, best_thresholds, train
+from policyscan.persist import CARD_JSON, MODEL_FILE, load_model, read_card
+from policyscan.taxonomy import load_taxonomy, parse_taxonomy
+
+TAX = load_taxonomy()
+SENTENCES = [
+    "Vrijwilligers van het maatjesproject bezoeken eenzame ouderen in Lindenhoek.",
+    "De subsidieaanvraag moet voor 1 oktober binnen zijn.",
+    "Omdat de gemeente moet bezuinigen, nemen vrijwilligers het beheer van de bibliotheek over.",
+]
+
+
+def test_training_is_deterministic_for_a_seed(small_annotations):
+    items = read_annotations(small_annotations, TAX)
+    texts, label_sets = [a.text for a in items], [a.labels for a in items]
+    one, _ = train(texts, label_sets, TAX.ids, ModelSettings(cv=3, seed=1))
+    two, _ = train(texts, label_sets, TAX.ids, ModelSettings(cv=3, seed=1))
+    assert np.array_equal(one.predict_proba(SENTENCES), two.predict_proba(SENTENCES))
+    assert np.array_equal(one.thresholds, two.thresholds)
+
+
+def test_thresholds_are_stored_and_used(small_model_dir):
+    model = load_model(small_model_dir)
+    card = read_card(small_model_dir)
+    assert card["thresholds"] == pytest.approx(dict(zip(model.labels, model.thresholds, strict=True)))
+    proba = model.predict_proba(SENTENCES)
+    for prediction, row in zip(model.predict(SENTENCES), proba, strict=True):
+        assert set(prediction.labels) == {lab for lab, p, t in zip(model.labels, row, model.thresholds, strict=True) if p >= t}
+    model.thresholds = np.full(len(model.labels), 1.01)
+    assert all(p.labels == () for p in model.predict(SENTENCES))
+
+
+def test_best_thresholds_pick_the_f1_optimum():
+    y = np.array([[1], [1], [0], [0]])
+    proba = np.array([[0.35], [0.30], [0.20], [0.10]])
+    assert best_thresholds(y, proba)[0] == pytest.approx(0.3)
+
+
+def test_small_model_predicts_obvious_sentences(small_model_dir):
+    model = load_model(small_model_dir)
+    lonely, procedure, cuts = model.predict(SENTENCES)
+    assert "loneliness" in lonely.labels
+    assert procedure.labels == ()
+    assert "instrumentalisation" in cuts.labels
+
+
+def test_save_then_load_gives_identical_scores(small_model_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(small_model_dir, copy)
+    assert np.array_equal(load_model(small_model_dir).predict_proba(SENTENCES), load_model(copy).predict_proba(SENTENCES))
+
+
+def test_card_records_what_the_model_was_trained_with(small_model_dir):
+    card = json.loads((small_model_dir / CARD_JSON).read_text(encoding="utf-8"))
+    assert card["taxonomy"] == {"name": TAX.name, "digest": TAX.digest()}
+    assert card["spacy_pipeline"].startswith("blank-nl-rules")
+    assert set(card["versions"]) >= {"scikit-learn", "skops", "spacy", "python"}
+    assert len(card["data"]["sha256"]) == 64 and card["cv_metrics"]["per_label"]["culture"]["support"] > 0
+    assert (small_model_dir / "card.md").read_text(encoding="utf-8").startswith("# policyscan model card")
+
+
+def test_pickle_is_refused(small_model_dir, tmp_path):
+    bad = tmp_path / "m"
+    bad.mkdir()
+    (bad / MODEL_FILE).write_bytes(pickle.dumps({"pipeline": None}))
+    with pytest.raises(ModelError, match="this is a pickle file; policyscan loads only skops model files"):
+        load_model(bad)
+
+
+def test_tampered_file_is_refused(small_model_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(small_model_dir, copy)
+    data = bytearray((copy / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / MODEL_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"refused|damaged"):
+        load_model(copy)
+
+
+def test_file_with_unexpected_types_is_refused(tmp_path):
+    payload = {"format": 1, "pipeline": DecisionTreeClassifier(), "labels": ["x"], "thresholds": np.array([0.5])}
+    (tmp_path / MODEL_FILE).write_bytes(sio.dumps(payload))
+    with pytest.raises(ModelError, match=re.escape("types policyscan does not trust: sklearn.tree._classes.DecisionTreeClassifier")):
+        load_model(tmp_path)
+
+
+def test_model_refuses_another_taxonomy(small_model_dir):
+    text = (load_taxonomy.__globals__["resources"].files("policyscan") / "data/taxonomy.toml").read_text(encoding="utf-8")
+    other = parse_taxonomy(text.replace('id = "economy"', 'id = "business"'), "other.toml")
+    with pytest.raises(ModelError, match="trained on a different taxonomy"):
+        load_model(small_model_dir, other)
+
+
+def test_train_rejects_unknown_labels(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"text": SENTENCES[0], "labels": ["eenzaamheid"]}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", str(path), "-o", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert f"Error: {path}:1: unknown label 'eenzaamheid' (not in taxonomy 'policyscan-default')" in result.stderr
+
+
+def test_train_refuses_to_overwrite(small_model_dir, small_annotations):
+    result = CliRunner().invoke(main, ["train", str(small_annotations), "-o", str(small_model_dir)])
+    assert result.exit_code == 1 and "already holds a model; pass --force" in result.stderr
+
+
+def test_tag_json_matches_the_contract(small_model_dir):
+    result = CliRunner().invoke(main, ["tag", "--json", "--model", str(small_model_dir)], input="\n".join(SENTENCES) + "\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [list(r) for r in rows] == [["text", "labels", "scores"]] * 3
+    assert [r["text"] for r in rows] == SENTENCES
+    assert set(rows[0]["scores"]) == set(TAX.ids) and all(0 <= v <= 1 for v in rows[0]["scores"].values())
+
+
+def test_tag_explain_names_features(small_model_dir):
+    result = CliRunner().invoke(main, ["tag", "--explain", "--model", str(small_model_dir), SENTENCES[0]])
+    assert result.exit_code == 0
+    assert "loneliness" in result.output and "threshold" in result.output and "'eenza" in result.output
+
+
+def test_evaluate_json_and_baseline(small_model_dir, heldout_annotations):
+    result = CliRunner().invoke(main, ["evaluate", str(heldout_annotations), "--model", str(small_model_dir), "--json", "--errors", "3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {"micro_f1", "macro_f1", "per_label", "baseline", "errors", "macro_f1_by_group"} <= set(report)
+    assert set(report["per_label"]["sport"]) >= {"precision", "recall", "f1", "support"}
+    assert len(report["errors"]) == 3 and report["baseline"]["per_label"]["sport"]["support"] == report["per_label"]["sport"]["support"]
+    assert report["macro_f1_by_group"]["risk"] > report["baseline"]["macro_f1_by_group"]["risk"]
