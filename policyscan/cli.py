@@ -98,14 +98,14 @@ def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, c
             for sentence in result.sentences:
                 handle.write(json.dumps(sentence.to_dict(), ensure_ascii=False) + "\n")
             n_sentences += len(result.sentences)
-    _finish(failures, f"{len(documents) - len(failures) + len(problems)} documents, {n_sentences} sentences", quiet)
+    _finish(failures, f"{len(documents)} documents ({len(failures) - len(problems)} failed), {n_sentences} sentences", quiet)
 
 
 def _finish(failures: list[tuple[str, str]], summary: str, quiet: bool) -> None:
     for path, reason in failures:
         _warn(f"error: {path}: {reason}")
     if not quiet:
-        _warn(f"done: {summary}, {len(failures)} failed")
+        _warn(f"done: {summary}")
     if failures:
         sys.exit(1)
 
@@ -132,6 +132,53 @@ def labels(taxonomy: str | None, as_json: bool) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Results folder (replaced as a whole).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False), help="CSV with path, municipality [, code, year, title].")
+@click.option("--model", type=click.Path(), help="Model folder [default: $POLICYSCAN_MODEL or the shipped model].")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1), help="Documents processed in parallel.")
+@click.option("--min-sentences", default=2, show_default=True, type=click.IntRange(1), help="Sentences a label needs to count as present.")
+@click.option("--force", is_flag=True, help="Replace an output folder that is not a policyscan results folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@_cache_options
+def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_cache, cache_dir, engine) -> None:
+    """Scan PDFs into coverage profiles per municipality, with the evidence.
+
+    Writes sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv,
+    report.html and, when a document failed, errors.csv into OUTDIR.
+
+    Example:
+
+        policyscan scan corpus/ --manifest corpus/manifest.csv -o results/
+    """
+    from .persist import load_model
+    from .scan import scan as run_scan
+
+    taxonomy = load_taxonomy()
+    clf = load_model(model, taxonomy)
+    n_docs = len(find_documents(list(inputs), manifest)[0])
+    with Progress(n_docs, "scan", silent=quiet) as bar:
+        summary = run_scan(
+            inputs,
+            outdir,
+            clf,
+            taxonomy,
+            manifest,
+            jobs,
+            ExtractionCache(cache_dir, enabled=not no_cache),
+            engine,
+            min_sentences,
+            force,
+            on_document=lambda r: bar.advance(extra=f"{Path(r.document.path).name} ({r.pages} pages)"),
+        )
+    _finish(
+        [(p, f"{reason} [{muni or 'no municipality'}]") for p, muni, reason in summary.failures],
+        summary.line() + f", results in {outdir}",
+        quiet,
+    )
 
 
 from . import cli_learn  # noqa: E402,F401  (registers the learning commands)

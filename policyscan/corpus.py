@@ -69,10 +69,10 @@ def read_manifest(path: str | Path) -> dict[Path, dict[str, str]]:
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
+            header = handle.readline()
             handle.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-            rows = list(csv.DictReader(handle, dialect=dialect))
+            delimiter = max(",;\t", key=header.count)
+            rows = list(csv.DictReader(handle, delimiter=delimiter))
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
     if not rows or not {"path", "municipality"} <= set(rows[0]):

@@ -109,3 +109,55 @@ def image_only_document(path: Path) -> None:
     doc = PolicyPDF(Layout(), page_numbers=False)
     doc.image_page(seed=3)
     doc.output(path)
+
+
+LONELY = [
+    "Het maatjesproject koppelt vrijwilligers aan inwoners die zich eenzaam voelen.",
+    "Vrijwilligers van de bezoekdienst gaan wekelijks op bezoek bij ouderen die weinig contacten hebben.",
+]
+CARE = [
+    "Mantelzorgers kunnen bij het steunpunt terecht voor respijtzorg, zodat zij de zorg voor hun partner langer volhouden.",
+    "Omdat de gemeente moet bezuinigen op de thuiszorg, rekenen we voor de boodschappen van ouderen voortaan op vrijwilligers.",
+]
+SPORT = [
+    "De voetbalvereniging zoekt vrijwillige trainers voor de jeugdteams.",
+    "Sportclubs krijgen ondersteuning bij het werven van bestuursleden.",
+]
+PROCEDURE = [
+    "Aanvragen voor subsidie moeten voor 1 oktober bij het college zijn ingediend.",
+    "Het college stelt de verantwoordingsformulieren vast.",
+]
+HOSTILE = [
+    "=SOM(A1:A9) telt de koppelingen van het maatjesproject tegen eenzaamheid, en dat zijn er nu veertig.",
+    'Een inwoner schreef "<script>alert(1)</script>" in het formulier van het maatjesproject tegen eenzaamheid.',
+]
+
+
+def scan_corpus(root: Path) -> dict[str, Path]:
+    """A small corpus: PDFs in municipality folders, a text file, a manifest with a formula-like title, and bad files."""
+    lind = PolicyPDF(Layout(columns=2), header="Nota vrijwilligersbeleid Lindenhoek", footer="Gemeente Lindenhoek")
+    lind.heading("1 Ontmoeting")
+    lind.paragraph(*LONELY)
+    lind.heading("2 Zorg")
+    lind.paragraph(*CARE)
+    lind.paragraph(*PROCEDURE)
+    lind.output(root / "Lindenhoek" / "nota.pdf")
+    brug = PolicyPDF(Layout(), header="Uitvoeringsprogramma Brugwaarde", footer="Gemeente Brugwaarde")
+    brug.heading("1 Sport")
+    brug.paragraph(*SPORT)
+    brug.paragraph(PROCEDURE[0])
+    brug.output(root / "Brugwaarde" / "programma.pdf")
+    (root / "Veendijk").mkdir(parents=True, exist_ok=True)
+    (root / "Veendijk" / "notitie.txt").write_text(
+        "Notitie\n\n" + " ".join(HOSTILE) + "\n\n" + " ".join(LONELY[:1]) + "\n", encoding="utf-8"
+    )
+    image_only_document(root / "Lindenhoek" / "scan.pdf")
+    (root / "Brugwaarde" / "kapot.pdf").write_bytes(b"%PDF-1.4\n% niets bruikbaars\n")
+    manifest = root / "manifest.csv"
+    manifest.write_text(
+        "path,municipality,code,year,title\n"
+        "Lindenhoek/nota.pdf,Gemeente Lindenhoek,GM9901,2025,Nota vrijwilligersbeleid\n"
+        'Brugwaarde/programma.pdf,BRUGWAARDE,GM9902,2024,=HYPERLINK("http://x")\n',
+        encoding="utf-8",
+    )
+    return {"root": root, "manifest": manifest}

@@ -1,0 +1,125 @@
+"""Tagged sentences -> coverage profiles per document and per municipality.
+
+Presence rule: a label counts as addressed ("present") when at least
+`min_sentences` sentences (default 2) carry it, so a single stray sentence
+does not make a policy "cover" a task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .records import Sentence
+from .taxonomy import Taxonomy
+
+INSTRUMENTALISATION = "instrumentalisation"
+RISK_AWARENESS = "risk_awareness"
+EVIDENCE_PER_LABEL = 3
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """A sentence with its municipality, decided labels and per-label scores."""
+
+    sentence: Sentence
+    municipality: str
+    labels: tuple[str, ...]
+    scores: dict[str, float] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class LabelCoverage:
+    """How much of a profile's text carries one label, and the best evidence for it."""
+
+    label: str
+    sentences: int
+    share: float
+    char_share: float
+    present: bool
+    mean_score: float | None
+    evidence: tuple[TaggedSentence, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Coverage of every label in one document or one municipality, with the derived measures."""
+
+    key: str
+    municipality: str
+    documents: int
+    sentences: int
+    characters: int
+    labels: tuple[LabelCoverage, ...]
+    breadth: int
+    task_sentences: int
+    other_domain_share: float | None
+    instrumentalisation_per_1000: float | None
+    risk_awareness_per_1000: float | None
+    instrumentalisation_without_awareness: bool | None
+
+    def label(self, label_id: str) -> LabelCoverage:
+        """The coverage of one label."""
+        return next(c for c in self.labels if c.label == label_id)
+
+
+def _coverage(tagged: Sequence[TaggedSentence], label: str, total_chars: int, min_sentences: int) -> LabelCoverage:
+    hits = [t for t in tagged if label in t.labels]
+    chars = sum(len(t.sentence.text) for t in hits)
+    best = sorted(hits, key=lambda t: (-t.scores[label], t.sentence.doc_id, t.sentence.index))[:EVIDENCE_PER_LABEL]
+    return LabelCoverage(
+        label=label,
+        sentences=len(hits),
+        share=round(len(hits) / len(tagged), 4) if tagged else 0.0,
+        char_share=round(chars / total_chars, 4) if total_chars else 0.0,
+        present=len(hits) >= min_sentences,
+        mean_score=round(float(np.mean([t.scores[label] for t in hits])), 4) if hits else None,
+        evidence=tuple(best),
+    )
+
+
+def _per_1000(n: int, total: int) -> float | None:
+    return round(1000 * n / total, 2) if total else None
+
+
+def build_profile(
+    key: str, municipality: str, tagged: Sequence[TaggedSentence], taxonomy: Taxonomy, documents: int, min_sentences: int = 2
+) -> Profile:
+    """The profile of a set of tagged sentences (one document's or one municipality's)."""
+    total_chars = sum(len(t.sentence.text) for t in tagged)
+    coverage = tuple(_coverage(tagged, label, total_chars, min_sentences) for label in taxonomy.ids)
+    tasks = set(taxonomy.group("task"))
+    other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == "other"}
+    task_sentences = sum(1 for t in tagged if tasks & set(t.labels))
+    other_sentences = sum(1 for t in tagged if other & set(t.labels))
+    by_id = {c.label: c for c in coverage}
+    instr, aware = by_id.get(INSTRUMENTALISATION), by_id.get(RISK_AWARENESS)
+    return Profile(
+        key=key,
+        municipality=municipality,
+        documents=documents,
+        sentences=len(tagged),
+        characters=total_chars,
+        labels=coverage,
+        breadth=sum(1 for c in coverage if c.label in tasks and c.present),
+        task_sentences=task_sentences,
+        other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences else None,
+        instrumentalisation_per_1000=_per_1000(instr.sentences, len(tagged)) if instr else None,
+        risk_awareness_per_1000=_per_1000(aware.sentences, len(tagged)) if aware else None,
+        instrumentalisation_without_awareness=(instr.present and aware.sentences == 0) if instr and aware else None,
+    )
+
+
+def profiles_by(
+    tagged: Sequence[TaggedSentence], taxonomy: Taxonomy, key: str, expected: dict[str, tuple[str, int]], min_sentences: int = 2
+) -> list[Profile]:
+    """One profile per document (key="document") or per municipality (key="municipality"), sorted by key.
+
+    `expected` maps every key to (municipality, number of documents), so a document without sentences still gets a profile.
+    """
+    groups: dict[str, list[TaggedSentence]] = {name: [] for name in expected}
+    for t in tagged:
+        groups[t.sentence.doc_id if key == "document" else t.municipality].append(t)
+    return [build_profile(name, expected[name][0], groups[name], taxonomy, expected[name][1], min_sentences) for name in sorted(groups)]

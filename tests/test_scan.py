@@ -1,0 +1,152 @@
+"""The batch scan end to end: output files, labels, profiles, parallelism, atomicity and safety."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import fixtures
+import pytest
+from click.testing import CliRunner
+
+from policyscan.cli import main
+from policyscan.report import safe_cell
+
+OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return fixtures.scan_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def scanned(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("scan") / "results"
+    result = CliRunner().invoke(main, ["scan", str(corpus["root"]), "--manifest", str(corpus["manifest"]), "-o", str(out), "--no-cache"])
+    return out, result
+
+
+def _csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _sentences(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_scan_writes_every_file_and_exit_1_for_failures(scanned, corpus):
+    out, result = scanned
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(OUTPUTS)
+    errors = _csv(out / "errors.csv")
+    assert {(Path(e["path"]).name, e["municipality"]) for e in errors} == {("scan.pdf", "Lindenhoek"), ("kapot.pdf", "Brugwaarde")}
+    assert any("needs OCR" in e["reason"] for e in errors)
+    assert "done: 5 documents (2 failed)" in result.stderr
+
+
+def test_sentence_records_follow_the_contract(scanned):
+    rows = _sentences(scanned[0])
+    assert list(rows[0]) == ["doc_id", "path", "page", "index", "section", "text", "municipality", "labels", "scores"]
+    assert {r["municipality"] for r in rows} == {"Lindenhoek", "Brugwaarde", "Veendijk"}
+
+
+def test_known_sentences_carry_their_labels(scanned):
+    labels = {r["text"]: set(r["labels"]) for r in _sentences(scanned[0])}
+    assert "loneliness" in labels[fixtures.LONELY[0]]
+    assert "care_ageing" in labels[fixtures.CARE[0]]
+    assert {"care_ageing", "instrumentalisation"} <= labels[fixtures.CARE[1]]
+    assert "sport" in labels[fixtures.SPORT[0]]
+    assert labels[fixtures.PROCEDURE[1]] == set()
+
+
+def test_profiles_add_up_to_the_sentence_file(scanned):
+    out = scanned[0]
+    rows = _sentences(out)
+    for row in _csv(out / "coverage_long.csv"):
+        mine = [r for r in rows if r["municipality"] == row["municipality"]]
+        assert int(row["sentences"]) == sum(1 for r in mine if row["label"] in r["labels"])
+        assert float(row["share"]) == pytest.approx(int(row["sentences"]) / len(mine), abs=1e-4)
+    coverage = {r["municipality"]: r for r in _csv(out / "coverage.csv")}
+    assert coverage["Lindenhoek"]["code"] == "GM9901"
+    assert int(coverage["Lindenhoek"]["sentences"]) == sum(1 for r in rows if r["municipality"] == "Lindenhoek")
+    docs = {r["doc_id"]: r for r in _csv(out / "documents.csv")}
+    assert int(docs["nota"]["sentences"]) == sum(1 for r in rows if r["doc_id"] == "nota")
+    assert docs["scan"]["status"] == "failed"
+
+
+def test_formula_like_cells_are_neutralised(scanned):
+    out = scanned[0]
+    docs = {r["doc_id"]: r for r in _csv(out / "documents.csv")}
+    assert docs["programma"]["title"] == '\'=HYPERLINK("http://x")'
+    evidence = [r["evidence_1"] for r in _csv(out / "coverage_long.csv") if r["municipality"] == "Veendijk" and r["label"] == "loneliness"]
+    assert evidence and not evidence[0].startswith("=")
+    assert [safe_cell(v) for v in ("=1+1", "+31 6", "-5", "-1,5", "@x", "vrij")] == ["'=1+1", "'+31 6", "-5", "-1,5", "'@x", "vrij"]
+
+
+def test_markup_is_escaped_in_the_report(scanned):
+    page = (scanned[0] / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "\\u003cscript\\u003ealert(1)" in page
+    assert "http://" not in page.replace('"http://x', "") and "https://" not in page
+
+
+def test_jobs_2_gives_the_same_outputs(corpus, scanned, tmp_path):
+    out = tmp_path / "parallel"
+    result = CliRunner().invoke(
+        main, ["scan", str(corpus["root"]), "--manifest", str(corpus["manifest"]), "-o", str(out), "--jobs", "2", "--no-cache"]
+    )
+    assert result.exit_code == 1
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (scanned[0] / name).read_bytes(), name
+
+
+def test_rescan_replaces_results_and_refuses_foreign_folder(corpus, tmp_path):
+    out = tmp_path / "r"
+    runner = CliRunner()
+    args = ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "-o", str(out), "-q"]
+    assert runner.invoke(main, args).exit_code == 0
+    assert runner.invoke(main, args).exit_code == 0
+    assert not (out / "errors.csv").exists()
+    foreign = tmp_path / "eigen-map"
+    foreign.mkdir()
+    (foreign / "notities.txt").write_text("mijn werk", encoding="utf-8")
+    refused = runner.invoke(main, ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "-o", str(foreign)])
+    assert refused.exit_code == 1 and "is not a policyscan results folder" in refused.stderr
+    assert (foreign / "notities.txt").read_text(encoding="utf-8") == "mijn werk"
+
+
+def test_interrupted_scan_leaves_previous_results(corpus, tmp_path):
+    big = tmp_path / "big"
+    for i in range(40):
+        dest = big / "Lindenhoek" / f"nota-{i:02d}.pdf"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes((corpus["root"] / "Lindenhoek" / "nota.pdf").read_bytes() + f"\n% kopie {i}\n".encode())
+    out = tmp_path / "results"
+    exe = str(Path(sys.executable).parent / "policyscan")
+    subprocess.run([exe, "scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "-o", str(out), "-q"], check=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        leftovers = set(tmp_path.glob(".results.tmp-*"))
+        proc = subprocess.Popen([exe, "scan", str(big), "-o", str(out), "-q", "--no-cache"])
+        _wait_for_new_temp_folder(tmp_path, leftovers, proc)
+        proc.send_signal(sig)
+        proc.wait()
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before, sig
+    assert set(tmp_path.glob(".results.tmp-*")) == leftovers, "an interrupted (not killed) scan removes its temporary folder"
+
+
+def _wait_for_new_temp_folder(folder: Path, known: set[Path], proc: subprocess.Popen) -> None:
+    """Block until the scan has started writing its temporary results folder."""
+    deadline = time.monotonic() + 60
+    while not set(folder.glob(".results.tmp-*")) - known:
+        assert proc.poll() is None and time.monotonic() < deadline, "the scan ended before it could be interrupted"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None, "the scan finished before it could be interrupted"
