@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench corpus clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,11 +19,16 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(VENV)/bin/policyscan extract corpus/ -o results/sentences.jsonl
+	$(VENV)/bin/policyscan scan corpus/ --manifest corpus/manifest.csv -o results/ --jobs 2; \
+	status=$$?; [ $$status -le 1 ] || exit $$status; \
+	echo "open results/report.html (the sample corpus has one image-only and one damaged PDF on purpose)"
 
 test: setup
 	$(PY) -m pytest -q
 	$(VENV)/bin/ruff check .
+
+corpus: setup
+	$(PY) scripts/build_corpus.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

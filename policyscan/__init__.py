@@ -18,8 +18,13 @@ from .errors import (
     TaxonomyError,
 )
 from .extract import extract_file, extract_pdf
+from .model import Model, ModelSettings
+from .persist import load_model, save_model
+from .profile import Profile, TaggedSentence, build_profile
 from .records import Block, Document, Extraction, Page, Prediction, Sentence
+from .scan import ScanSummary, scan
 from .segment import load_pipeline, segment
+from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "AnnotationError",
@@ -30,18 +35,29 @@ __all__ = [
     "Extraction",
     "ExtractionCache",
     "InputError",
+    "Model",
     "ModelError",
+    "ModelSettings",
     "NoTextError",
     "NotAPDFError",
     "Page",
     "PolicyscanError",
     "Prediction",
+    "Profile",
+    "ScanSummary",
     "Sentence",
+    "TaggedSentence",
+    "Taxonomy",
     "TaxonomyError",
+    "build_profile",
     "extract_file",
     "extract_pdf",
     "find_documents",
+    "load_model",
     "load_pipeline",
+    "load_taxonomy",
     "normalize_municipality",
+    "save_model",
+    "scan",
     "segment",
 ]
