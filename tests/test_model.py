@@ -6,6 +6,7 @@ import json
 import pickle
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from policyscan.persist import CARD_JSON, MODEL_FILE, load_model, read_card
 from policyscan.taxonomy import load_taxonomy, parse_taxonomy
 
 TAX = load_taxonomy()
+ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [
     "Vrijwilligers van het maatjesproject bezoeken eenzame ouderen in Lindenhoek.",
     "De subsidieaanvraag moet voor 1 oktober binnen zijn.",
@@ -145,3 +147,18 @@ def test_evaluate_json_and_baseline(small_model_dir, heldout_annotations):
     assert set(report["per_label"]["sport"]) >= {"precision", "recall", "f1", "support"}
     assert len(report["errors"]) == 3 and report["baseline"]["per_label"]["sport"]["support"] == report["per_label"]["sport"]["support"]
     assert report["macro_f1_by_group"]["risk"] > report["baseline"]["macro_f1_by_group"]["risk"]
+
+
+def test_shipped_model_reproduces_from_the_annotations():
+    """Retraining with the card's settings on annotations/ gives the same data hash, thresholds and CV metrics."""
+    from policyscan.persist import default_model_path
+    from policyscan.training import data_digest, load_training_data, train_model
+
+    card = read_card(default_model_path())
+    items, _ = load_training_data([ROOT / "annotations"], TAX)
+    assert data_digest(items) == card["data"]["sha256"], "annotations/ changed since the model was trained: retrain models/default"
+    result = train_model(items, TAX, ModelSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in card["settings"].items()}))
+    assert result.cv_metrics == card["cv_metrics"]
+    assert dict(zip(TAX.ids, map(float, result.model.thresholds), strict=True)) == card["thresholds"]
+    shipped = load_model(default_model_path(), TAX)
+    assert np.allclose(shipped.predict_proba(SENTENCES), result.model.predict_proba(SENTENCES))
