@@ -2,7 +2,10 @@
 
 Presence rule: a label counts as addressed ("present") when at least
 `min_sentences` sentences (default 2) carry it, so a single stray sentence
-does not make a policy "cover" a task.
+does not make a policy "cover" a task. The same rule decides the flag
+"instrumentalisation without risk awareness": instrumentalisation present and
+risk awareness not present, because a classifier's single stray sentence should
+neither raise nor clear it.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Profile:
     other_domain_share: float | None
     instrumentalisation_per_1000: float | None
     risk_awareness_per_1000: float | None
+    awareness_per_instrumentalisation: float | None
     instrumentalisation_without_awareness: bool | None
 
     def label(self, label_id: str) -> LabelCoverage:
@@ -108,7 +112,8 @@ def build_profile(
         other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences else None,
         instrumentalisation_per_1000=_per_1000(instr.sentences, len(tagged)) if instr else None,
         risk_awareness_per_1000=_per_1000(aware.sentences, len(tagged)) if aware else None,
-        instrumentalisation_without_awareness=(instr.present and aware.sentences == 0) if instr and aware else None,
+        awareness_per_instrumentalisation=round(aware.sentences / instr.sentences, 3) if instr and aware and instr.sentences else None,
+        instrumentalisation_without_awareness=(instr.present and not aware.present) if instr and aware else None,
     )
 
 

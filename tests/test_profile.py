@@ -1,0 +1,72 @@
+"""Coverage profiles: counts, shares, presence and the derived measures, on hand-made tagged sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from policyscan.profile import TaggedSentence, build_profile, profiles_by
+from policyscan.records import Sentence
+from policyscan.taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+
+
+def _tagged(doc: str, index: int, text: str, labels: tuple[str, ...], municipality: str = "Lindenhoek") -> TaggedSentence:
+    scores = {label: (0.9 - 0.01 * index if label in labels else 0.05) for label in TAX.ids}
+    return TaggedSentence(Sentence(doc, f"{doc}.pdf", 1, index, None, text, 0, len(text)), municipality, labels, scores)
+
+
+SENTENCES = [
+    _tagged("a", 0, "Maatjes bezoeken eenzame ouderen.", ("loneliness", "care_ageing")),
+    _tagged("a", 1, "Het maatjesproject groeit.", ("loneliness",)),
+    _tagged("a", 2, "De harmonie zoekt muzikanten.", ("culture",)),
+    _tagged("a", 3, "Vrijwilligers vangen de bezuiniging op.", ("care_ageing", "instrumentalisation")),
+    _tagged("b", 0, "Vrijwilligers nemen het groenonderhoud over.", ("living_environment", "instrumentalisation")),
+    _tagged("b", 1, "De aanvraag gaat naar het college.", ()),
+    _tagged("b", 2, "Wij voorkomen verdringing.", ("risk_awareness",)),
+    _tagged("b", 3, "Het dorpshuis wordt beheerd door bewoners.", ("living_environment",)),
+]
+
+
+def test_counts_shares_and_presence():
+    p = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
+    assert (p.sentences, p.documents) == (8, 2)
+    assert p.characters == sum(len(t.sentence.text) for t in SENTENCES)
+    lonely = p.label("loneliness")
+    assert (lonely.sentences, lonely.share, lonely.present) == (2, 0.25, True)
+    assert lonely.char_share == pytest.approx(round((len(SENTENCES[0].sentence.text) + len(SENTENCES[1].sentence.text)) / p.characters, 4))
+    assert p.label("culture").present is False and p.label("sport").sentences == 0 and p.label("sport").mean_score is None
+    assert p.label("loneliness").mean_score == pytest.approx(round((0.9 + 0.89) / 2, 4))
+
+
+def test_derived_measures():
+    p = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
+    assert p.breadth == 3  # loneliness, care_ageing, living_environment (culture has one sentence)
+    assert p.task_sentences == 6
+    assert p.other_domain_share == pytest.approx(round(3 / 6, 4))  # culture, groen, dorpshuis
+    assert p.instrumentalisation_per_1000 == 250.0 and p.risk_awareness_per_1000 == 125.0
+    assert p.awareness_per_instrumentalisation == 0.5
+    assert p.instrumentalisation_without_awareness is True  # one stray risk sentence is below the presence rule
+    aware = build_profile("x", "x", [*SENTENCES, _tagged("c", 0, "Organisaties bepalen hun eigen koers.", ("risk_awareness",))], TAX, 3)
+    assert aware.instrumentalisation_without_awareness is False
+
+
+def test_evidence_is_the_highest_scoring_sentences():
+    p = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
+    assert [t.sentence.text for t in p.label("care_ageing").evidence] == [SENTENCES[0].sentence.text, SENTENCES[3].sentence.text]
+
+
+def test_profiles_by_document_and_municipality_including_empty_ones():
+    others = [_tagged("c", 0, "De sportclub zoekt trainers.", ("sport",), municipality="Brugwaarde")]
+    expected_docs = {"a": ("Lindenhoek", 1), "b": ("Lindenhoek", 1), "c": ("Brugwaarde", 1), "leeg": ("Veendijk", 1)}
+    docs = profiles_by(SENTENCES + others, TAX, "document", expected_docs)
+    assert [(p.key, p.municipality, p.sentences) for p in docs] == [
+        ("a", "Lindenhoek", 4),
+        ("b", "Lindenhoek", 4),
+        ("c", "Brugwaarde", 1),
+        ("leeg", "Veendijk", 0),
+    ]
+    empty = docs[-1]
+    assert empty.other_domain_share is None and empty.instrumentalisation_per_1000 is None and empty.breadth == 0
+    munis = profiles_by(SENTENCES + others, TAX, "municipality", {"Lindenhoek": ("Lindenhoek", 2), "Brugwaarde": ("Brugwaarde", 1)})
+    assert [(p.key, p.documents, p.sentences) for p in munis] == [("Brugwaarde", 1, 1), ("Lindenhoek", 2, 8)]
