@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from .extract import EXTRACTOR_VERSION, extract_file
+from .extract import ENGINES, EXTRACTOR_VERSION, extract_file
 from .fileio import atomic_write_text
 from .records import Block, Extraction, Page
 
@@ -59,7 +59,7 @@ class ExtractionCache:
     def _entry(self, digest: str, engine: str) -> Path:
         return self.directory / f"extract-v{EXTRACTOR_VERSION}" / engine / digest[:2] / f"{digest}.json"
 
-    def get(self, path: str | Path, engine: str = "pdfplumber") -> Extraction:
+    def get(self, path: str | Path, engine: str = ENGINES[0]) -> Extraction:
         """The extraction of a file, from the cache when a sound entry exists."""
         if not self.enabled:
             return extract_file(path, engine=engine)

@@ -19,7 +19,8 @@ from .records import Block, Extraction, Page
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
 EXTRACTOR_VERSION = "2"
 
-ENGINES = ("pdfplumber",)
+#: Text engines; the first is the default. Both feed the same layout rules.
+ENGINES = ("pdfium", "pdfplumber")
 
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb06": "st"}
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -162,7 +163,7 @@ def _inside(word: Word, box: tuple[float, float, float, float]) -> bool:
     return x0 <= cx <= x1 and top <= cy <= bottom
 
 
-def _read_pdf_pages(path: Path) -> tuple[list[_RawPage], list[str]]:
+def _read_plumber_pages(path: Path) -> tuple[list[_RawPage], list[str]]:
     import pdfplumber
     from pdfplumber.utils.exceptions import PdfminerException
 
@@ -480,12 +481,16 @@ def _pages_from_raw(raw_pages: list[_RawPage]) -> list[Page]:
 # ---------------------------------------------------------------- entry points
 
 
-def extract_pdf(path: str | Path, engine: str = "pdfplumber") -> Extraction:
+def extract_pdf(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
     """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read."""
     path = Path(path)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    raw_pages, warnings = _read_pdf_pages(path)
+    if engine == "pdfium":
+        from .engine_pdfium import read_pages
+    else:
+        read_pages = _read_plumber_pages
+    raw_pages, warnings = read_pages(path)
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(warnings) + ")")
     pages = _pages_from_raw(raw_pages)
@@ -520,7 +525,7 @@ def extract_text_file(path: str | Path) -> Extraction:
     return Extraction(str(path), (_page_record(1, parts),), ())
 
 
-def extract_file(path: str | Path, engine: str = "pdfplumber") -> Extraction:
+def extract_file(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
     """Extract a PDF or a .txt file, chosen by suffix."""
     path = Path(path)
     if not path.is_file():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .cache import ExtractionCache
 from .errors import InputError
+from .extract import ENGINES
 from .records import Document, Sentence
 from .segment import load_pipeline, segment
 
@@ -23,7 +24,7 @@ class DocumentResult:
     error: str | None = None
 
 
-def process_document(document: Document, cache: ExtractionCache, engine: str = "pdfplumber") -> DocumentResult:
+def process_document(document: Document, cache: ExtractionCache, engine: str = ENGINES[0]) -> DocumentResult:
     """Extract and segment one document; an unreadable file becomes a result with `error` set."""
     try:
         extraction = cache.get(document.path, engine=engine)
@@ -36,7 +37,7 @@ def process_document(document: Document, cache: ExtractionCache, engine: str = "
     return DocumentResult(document, sentences, len(extraction.pages), characters, extraction.warnings)
 
 
-def extract_documents(documents: Iterable[Document], cache: ExtractionCache, engine: str = "pdfplumber") -> Iterator[DocumentResult]:
+def extract_documents(documents: Iterable[Document], cache: ExtractionCache, engine: str = ENGINES[0]) -> Iterator[DocumentResult]:
     """Process documents one by one, in order."""
     for document in documents:
         yield process_document(document, cache, engine)

@@ -14,6 +14,7 @@ from pathlib import Path
 from .cache import ExtractionCache
 from .corpus import find_documents
 from .errors import OutputExistsError
+from .extract import ENGINES
 from .fileio import current_umask
 from .model import Model
 from .pipeline import DocumentResult, process_document
@@ -109,7 +110,7 @@ def scan(
     manifest: str | Path | None = None,
     jobs: int = 1,
     cache: ExtractionCache | None = None,
-    engine: str = "pdfplumber",
+    engine: str = ENGINES[0],
     min_sentences: int = 2,
     force: bool = False,
     on_document: Callable[[DocumentResult], None] | None = None,

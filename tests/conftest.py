@@ -39,6 +39,12 @@ def suite(tmp_path_factory) -> dict:
     return {"root": root, "truth": good}
 
 
+@pytest.fixture(params=["pdfplumber", "pdfium"])
+def engine(request) -> str:
+    """Each extraction test runs on both PDF engines."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def nlp():
     """The Dutch pipeline, loaded once."""

@@ -1,0 +1,176 @@
+"""The fast extraction engine: positioned words and ruled tables read with PDFium (pypdfium2).
+
+It feeds the same layout rules as the pdfplumber engine (see `extract`), so
+reading order, headers, hyphenation and headings are decided identically.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from .errors import DamagedPDFError, EncryptedPDFError, InputError
+from .extract import Word, _check_pdf_bytes, _inside, _layout_lines, _RawPage, normalize_text
+
+_SPACES = {" ", "\t", "\r", "\n", "\u00a0"}
+#: PDFium reports a hyphen at a line end as U+0002 (shown as U+FFFE); it is a plain "-" to the layout rules.
+_LINE_END_HYPHEN = {"\ufffe", "\x02"}
+_FONT_BUFFER = 128
+
+
+def _open(path: Path) -> pdfium.PdfDocument:
+    _check_pdf_bytes(path)
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise EncryptedPDFError(path, "encrypted PDF (password-protected); remove the password first") from exc
+        raise DamagedPDFError(path, f"damaged PDF ({exc})") from exc
+
+
+class _FontCache:
+    """Bold detection per font, asked of PDFium once per font name and weight."""
+
+    def __init__(self) -> None:
+        self.buffer = ctypes.create_string_buffer(_FONT_BUFFER)
+        self.flags = ctypes.c_int()
+
+    def bold(self, textpage, index: int) -> bool:
+        weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
+        if weight >= 600:
+            return True
+        pdfium_c.FPDFText_GetFontInfo(textpage, index, self.buffer, _FONT_BUFFER, ctypes.byref(self.flags))
+        name = self.buffer.value.decode("latin-1", "replace").lower()
+        return any(mark in name for mark in ("bold", "black", "heavy", "semibold", "demi"))
+
+
+def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]:
+    """Words from PDFium's characters: split at spaces, at line changes and at wide gaps."""
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return []
+        text = textpage.get_text_range(0, count)
+        raw = textpage.raw
+        rect = pdfium_c.FS_RECTF()
+        words: list[Word] = []
+        chars: list[str] = []
+        box: list[float] = []
+        size = 0.0
+        bold = False
+        for i, ch in enumerate(text[:count]):
+            ch = "-" if ch in _LINE_END_HYPHEN else ch
+            if ch in _SPACES or pdfium_c.FPDFText_GetUnicode(raw, i) == 0:
+                if chars:
+                    words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
+                    chars = []
+                continue
+            pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+            x0, x1, y_top, y_bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
+            if chars and (abs(y_top - box[2]) > 0.5 * size or x0 - box[1] > 0.25 * size or x0 < box[1] - size):
+                words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
+                chars = []
+            if not chars:
+                size = round(pdfium_c.FPDFText_GetFontSize(raw, i), 2)
+                bold = fonts.bold(raw, i)
+                box = [x0, x1, y_top, y_bottom]
+            else:
+                box[1] = max(box[1], x1)
+            chars.append(ch)
+        if chars:
+            words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
+        return [w for w in words if w.text.strip()]
+    finally:
+        textpage.close()
+
+
+def _path_boxes(page: pdfium.PdfPage, height: float) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes (x0, top, x1, bottom) of the page's vector paths: rules and rectangles."""
+    boxes = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        boxes.append((x0, height - y1, x1, height - y0))
+    return boxes
+
+
+def _touch(a: tuple, b: tuple, tol: float = 1.5) -> bool:
+    return a[0] <= b[2] + tol and b[0] <= a[2] + tol and a[1] <= b[3] + tol and b[1] <= a[3] + tol
+
+
+def _clusters(boxes: list[tuple]) -> list[list[tuple]]:
+    """Groups of path boxes that touch each other (a grid of cells or rules)."""
+    groups: list[list[tuple]] = []
+    for box in boxes:
+        touching = [g for g in groups if any(_touch(box, other) for other in g)]
+        merged = [box] + [b for g in touching for b in g]
+        groups = [g for g in groups if g not in touching] + [merged]
+    return groups
+
+
+def _tables(words: list[Word], boxes: list[tuple]) -> tuple[list[tuple], list[str]]:
+    """Ruled tables: clusters of at least four paths spanning two rows and two columns, with their text."""
+    found, texts = [], []
+    for group in _clusters(boxes):
+        lefts = {round(b[0]) for b in group} | {round(b[2]) for b in group}
+        tops = {round(b[1]) for b in group} | {round(b[3]) for b in group}
+        if len(group) < 4 or len(lefts) < 3 or len(tops) < 3:
+            continue
+        bbox = (min(b[0] for b in group), min(b[1] for b in group), max(b[2] for b in group), max(b[3] for b in group))
+        inside = [w for w in words if _inside(w, bbox)]
+        if not inside:
+            continue
+        found.append(bbox)
+        texts.append(_table_text(inside, sorted(lefts)))
+    return found, texts
+
+
+def _table_text(words: list[Word], edges: list[int]) -> str:
+    """Rows top to bottom, cells split at the vertical rules, as 'a | b | c' lines."""
+    rows: dict[float, list[Word]] = {}
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        key = next((k for k in rows if abs(k - word.top) < 0.5 * (word.bottom - word.top)), word.top)
+        rows.setdefault(key, []).append(word)
+    lines = []
+    for key in sorted(rows):
+        cells: dict[int, list[str]] = {}
+        for word in sorted(rows[key], key=lambda w: w.x0):
+            column = sum(1 for edge in edges if edge <= word.x0)
+            cells.setdefault(column, []).append(word.text)
+        lines.append(" | ".join(normalize_text(" ".join(cells[c])) for c in sorted(cells)))
+    return "\n".join(lines)
+
+
+def read_pages(path: Path) -> tuple[list[_RawPage], list[str]]:
+    """The raw pages of a PDF, read with PDFium; a page that fails is skipped with a warning."""
+    document = _open(path)
+    pages, warnings = [], []
+    fonts = _FontCache()
+    try:
+        if len(document) == 0:
+            raise DamagedPDFError(path, "PDF has no pages")
+        for index in range(len(document)):
+            try:
+                page = document[index]
+            except pdfium.PdfiumError as exc:
+                warnings.append(f"page {index + 1} skipped: {exc}")
+                continue
+            try:
+                width, height = page.get_size()
+                words = _words(page, height, fonts)
+                boxes, tables = _tables(words, _path_boxes(page, height)) if words else ([], [])
+                if boxes:
+                    words = [w for w in words if not any(_inside(w, b) for b in boxes)]
+                pages.append(_RawPage(index + 1, width, height, _layout_lines(words, width, height), tables))
+            except InputError:
+                raise
+            except Exception as exc:  # isolate a page that makes the parser fail
+                warnings.append(f"page {index + 1} skipped: {type(exc).__name__}: {exc}")
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return pages, warnings
