@@ -49,29 +49,55 @@ def _from_json(data: dict, path: str) -> Extraction:
     return Extraction(path, tuple(pages), tuple(data["warnings"]))
 
 
+def tag_key(digest: str, engine: str, pipeline: str, model: str) -> str:
+    """The cache key of a document's tagged sentences: its content, the extractor, the segmenter and the model."""
+    return hashlib.sha256("\n".join([digest, engine, EXTRACTOR_VERSION, pipeline, model]).encode()).hexdigest()
+
+
 class ExtractionCache:
-    """Extractions on disk; a damaged or stale entry is ignored and rebuilt."""
+    """Extractions (and tagged sentences) on disk; a damaged or stale entry is ignored and rebuilt."""
 
     def __init__(self, directory: str | Path | None = None, enabled: bool = True) -> None:
         self.directory = Path(directory) if directory else default_cache_dir()
         self.enabled = enabled
 
-    def _entry(self, digest: str, engine: str) -> Path:
-        return self.directory / f"extract-v{EXTRACTOR_VERSION}" / engine / digest[:2] / f"{digest}.json"
+    def _entry(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / f"{key}.json"
 
-    def get(self, path: str | Path, engine: str = ENGINES[0]) -> Extraction:
+    def _read(self, entry: Path) -> dict | None:
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write(self, entry: Path, data: dict) -> None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(entry, json.dumps(data, ensure_ascii=False))
+        except OSError:
+            pass  # a read-only cache must not stop the work
+
+    def get(self, path: str | Path, engine: str = ENGINES[0], digest: str | None = None) -> Extraction:
         """The extraction of a file, from the cache when a sound entry exists."""
         if not self.enabled:
             return extract_file(path, engine=engine)
-        entry = self._entry(file_hash(path), engine)
-        try:
-            return _from_json(json.loads(entry.read_text(encoding="utf-8")), str(path))
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        entry = self._entry(f"extract-v{EXTRACTOR_VERSION}/{engine}", digest or file_hash(path))
+        data = self._read(entry)
+        if data is not None:
+            try:
+                return _from_json(data, str(path))
+            except (ValueError, KeyError, TypeError):
+                pass
         extraction = extract_file(path, engine=engine)
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(entry, json.dumps(_to_json(extraction), ensure_ascii=False))
-        except OSError:
-            pass  # a read-only cache must not stop extraction
+        self._write(entry, _to_json(extraction))
         return extraction
+
+    def get_tags(self, key: str) -> dict | None:
+        """Cached tagged sentences of a document, or None."""
+        return self._read(self._entry("tags-v1", key)) if self.enabled else None
+
+    def put_tags(self, key: str, data: dict) -> None:
+        """Cache a document's tagged sentences."""
+        if self.enabled:
+            self._write(self._entry("tags-v1", key), data)

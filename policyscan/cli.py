@@ -154,24 +154,21 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
 
         policyscan scan corpus/ --manifest corpus/manifest.csv -o results/
     """
-    from .persist import load_model
     from .scan import scan as run_scan
 
-    taxonomy = load_taxonomy()
-    clf = load_model(model, taxonomy)
     n_docs = len(find_documents(list(inputs), manifest)[0])
     with Progress(n_docs, "scan", silent=quiet) as bar:
         summary = run_scan(
             inputs,
             outdir,
-            clf,
-            taxonomy,
-            manifest,
-            jobs,
-            ExtractionCache(cache_dir, enabled=not no_cache),
-            engine,
-            min_sentences,
-            force,
+            load_taxonomy(),
+            model=model,
+            manifest=manifest,
+            jobs=jobs,
+            cache=ExtractionCache(cache_dir, enabled=not no_cache),
+            engine=engine,
+            min_sentences=min_sentences,
+            force=force,
             on_document=lambda r: bar.advance(extra=f"{Path(r.document.path).name} ({r.pages} pages)"),
         )
     _finish(

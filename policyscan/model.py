@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-from sklearn.base import clone
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .records import Prediction
+from .scorer import Scorer
+
+if TYPE_CHECKING:  # scikit-learn is imported only to train, never to tag
+    from sklearn.pipeline import Pipeline
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
@@ -38,6 +37,11 @@ class ModelSettings:
 
 def build_pipeline(settings: ModelSettings) -> Pipeline:
     """Features that suit Dutch compounds (character n-grams within words) plus word n-grams, and one-vs-rest logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=settings.word_ngrams, lowercase=True, sublinear_tf=True, min_df=settings.min_df)),
@@ -82,6 +86,8 @@ def _f1(truth: np.ndarray, decided: np.ndarray) -> float:
 
 def folds(y: np.ndarray, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Iteratively stratified folds, so every label is spread over all folds."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
     splitter = MultilabelStratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((len(y), 1)), y))
 
@@ -96,6 +102,8 @@ class CrossValidation:
 
 def cross_validate(texts: Sequence[str], y: np.ndarray, settings: ModelSettings) -> CrossValidation:
     """Out-of-fold predictions; each fold's thresholds come from the other folds' out-of-fold scores."""
+    from sklearn.base import clone
+
     texts = np.asarray(texts, dtype=object)
     proba = np.zeros(y.shape, dtype=float)
     splits = folds(y, settings.cv, settings.seed)
@@ -111,18 +119,29 @@ def cross_validate(texts: Sequence[str], y: np.ndarray, settings: ModelSettings)
 
 @dataclass
 class Model:
-    """A trained classifier with its label set, thresholds and what it was trained with."""
+    """A trained classifier: its label set, thresholds, fast scorer and what it was trained with.
 
-    pipeline: Pipeline
+    `pipeline` is the scikit-learn pipeline it was exported from, loaded only when asked for.
+    """
+
     labels: tuple[str, ...]
     thresholds: np.ndarray
+    scorer: Scorer
     meta: dict = field(default_factory=dict)
+    pipeline_source: Callable[[], Pipeline] | None = field(default=None, repr=False)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The scikit-learn pipeline (loaded from the model file on first use)."""
+        if self.pipeline_source is None:
+            raise ValueError("this model has no scikit-learn pipeline attached")
+        return self.pipeline_source()
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, one column per label."""
         if not len(texts):
             return np.zeros((0, len(self.labels)))
-        return self.pipeline.predict_proba(list(texts))
+        return self.scorer.predict_proba(list(texts))
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Decisions from probabilities with the stored thresholds."""
@@ -132,26 +151,19 @@ class Model:
         """Labels and scores per text."""
         proba = self.predict_proba(texts)
         decided = self.decide(proba)
+        rounded = np.round(proba, 4).tolist()
         return [
             Prediction(
-                tuple(label for label, on in zip(self.labels, row_on, strict=True) if on),
-                {label: round(float(p), 4) for label, p in zip(self.labels, row_p, strict=True)},
+                tuple(label for label, on in zip(self.labels, row_on, strict=True) if on), dict(zip(self.labels, row_p, strict=True))
             )
-            for row_p, row_on in zip(proba, decided, strict=True)
+            for row_p, row_on in zip(rounded, decided.tolist(), strict=True)
         ]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[tuple[str, float]]]:
         """Per label, the features of `text` that pushed its score up the most (feature, contribution)."""
-        features = self.pipeline.named_steps["features"]
-        vector = features.transform([text])
-        names = features.get_feature_names_out()
-        estimators = self.pipeline.named_steps["classifier"].estimators_
         result = {}
-        for label, estimator in zip(self.labels, estimators, strict=True):
-            row = vector.tocsr()
-            contributions = row.data * estimator.coef_[0][row.indices]
-            order = np.argsort(-contributions)[:top]
-            result[label] = [(str(names[row.indices[i]]).split("__", 1)[1], round(float(contributions[i]), 3)) for i in order]
+        for label, pairs in zip(self.labels, self.scorer.contributions(text), strict=True):
+            result[label] = [(feature, round(c, 3)) for feature, c in sorted(pairs, key=lambda fc: -fc[1])[:top]]
         return result
 
 
@@ -166,4 +178,4 @@ def train(
     validation = cross_validate(texts, y, settings)
     thresholds = best_thresholds(y, validation.proba)
     pipeline = build_pipeline(settings).fit(list(texts), y)
-    return Model(pipeline, tuple(labels), thresholds), validation
+    return Model(tuple(labels), thresholds, Scorer.from_pipeline(pipeline), pipeline_source=lambda: pipeline), validation

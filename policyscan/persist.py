@@ -1,7 +1,13 @@
-"""Saving and loading models with skops (never pickle), with a model card beside each model.
+"""Saving and loading models: skops for the scikit-learn pipeline (never pickle), plain arrays for fast scoring.
 
-A model is a folder: `model.skops`, `card.json` (what it was trained with, its
-metrics and the SHA-256 of `model.skops`) and `card.md` (the same, for people).
+A model is a folder:
+- `model.skops`: the trained scikit-learn pipeline, labels and thresholds; loading
+  checks its declared types against an explicit allow-list first;
+- `scorer.npz`: the same model exported to arrays (vocabularies, idf,
+  coefficients, labels, thresholds), read with allow_pickle=False; this is what
+  tagging and scanning use, so they need neither scikit-learn nor skops;
+- `card.json` and `card.md`: what the model was trained with, its metrics, and
+  the SHA-256 of both files, so a file changed after training is refused.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import skops.io as sio
 
 from .errors import ModelError, OutputExistsError
 from .fileio import atomic_open, atomic_write_text
 from .model import Model
+from .scorer import Scorer
 from .taxonomy import Taxonomy
 
 FORMAT = 1
 MODEL_FILE = "model.skops"
+SCORER_FILE = "scorer.npz"
 CARD_JSON = "card.json"
 CARD_MD = "card.md"
 ENV_VAR = "POLICYSCAN_MODEL"
@@ -58,26 +65,28 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "default"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def save_model(model: Model, directory: str | Path, card: dict, force: bool = False) -> Path:
-    """Write the model and its card into `directory` (refused if it holds a model, unless `force`)."""
+    """Write the model, its scorer and its card into `directory` (refused if it holds a model, unless `force`)."""
+    import skops.io as sio
+
     directory = Path(directory)
     if (directory / MODEL_FILE).exists() and not force:
         raise OutputExistsError(f"{directory} already holds a model; pass --force to replace it")
     directory.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": FORMAT,
-        "pipeline": model.pipeline,
-        "labels": list(model.labels),
-        "thresholds": np.asarray(model.thresholds, dtype=float),
-    }
+    thresholds = np.asarray(model.thresholds, dtype=float)
+    payload = {"format": FORMAT, "pipeline": model.pipeline, "labels": list(model.labels), "thresholds": thresholds}
     with atomic_open(directory / MODEL_FILE, "wb") as handle:
         handle.write(sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
-    card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, model.thresholds), strict=True))}
-    card["model_sha256"] = _sha256(directory / MODEL_FILE)
+    scorer = Scorer(model.scorer.blocks, model.scorer.intercept, {"labels": np.asarray(model.labels, dtype=str), "thresholds": thresholds})
+    with atomic_open(directory / SCORER_FILE, "wb") as handle:
+        scorer.save(handle)
+    card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, thresholds), strict=True))}
+    card |= {"model_sha256": file_sha256(directory / MODEL_FILE), "scorer_sha256": file_sha256(directory / SCORER_FILE)}
     atomic_write_text(directory / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(directory / CARD_MD, card_markdown(card))
     return directory
@@ -87,7 +96,7 @@ def _declared_types(path: Path) -> set[str]:
     try:
         with zipfile.ZipFile(path) as archive:
             schema = archive.read("schema.json").decode("utf-8")
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError) as exc:
         raise ModelError(f"{path}: not a policyscan model file (damaged or not a skops file)") from exc
     pairs = re.findall(r'"__class__":\s*"([^"]+)",\s*"__module__":\s*"([^"]+)"', schema)
     pairs += [(c, m) for m, c in re.findall(r'"__module__":\s*"([^"]+)",\s*"__class__":\s*"([^"]+)"', schema)]
@@ -118,23 +127,53 @@ def read_card(path: str | Path) -> dict:
         raise ModelError(f"{card}: damaged model card ({exc.msg})") from exc
 
 
-def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
-    """A saved model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
-    path = Path(path) if path else default_model_path()
-    file = _model_file(path)
+def _check_hash(file: Path, card: dict, key: str) -> None:
+    if card.get(key) and card[key] != file_sha256(file):
+        raise ModelError(f"{file}: refused, the file does not match its card (SHA-256 differs): it was changed after training")
+
+
+def load_payload(file: Path) -> dict:
+    """The skops payload of a model file, after checking its declared types against TRUSTED_TYPES."""
+    import skops.io as sio
+
     untrusted = sorted(_declared_types(file) - set(TRUSTED_TYPES))
     if untrusted:
         raise ModelError(f"{file}: refused, the file contains types policyscan does not trust: {', '.join(untrusted)}")
-    card = read_card(path)
-    if card.get("model_sha256") and card["model_sha256"] != _sha256(file):
-        raise ModelError(f"{file}: refused, the file does not match its card (SHA-256 differs): it was changed after training")
     try:
         payload = sio.load(file, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # skops raises many types on a damaged archive
         raise ModelError(f"{file}: damaged model file ({type(exc).__name__})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelError(f"{file}: unsupported model format; retrain with this version of policyscan")
-    model = Model(payload["pipeline"], tuple(payload["labels"]), np.asarray(payload["thresholds"], dtype=float), card)
+    return payload
+
+
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
+    """A saved model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
+    path = Path(path) if path else default_model_path()
+    file = _model_file(path)
+    card = read_card(path)
+    _check_hash(file, card, "model_sha256")
+    scorer_file = file.parent / SCORER_FILE
+    payload: dict = {}
+
+    def pipeline():
+        if not payload:
+            payload.update(load_payload(file))
+        return payload["pipeline"]
+
+    if card.get("scorer_sha256") and scorer_file.exists():
+        _check_hash(scorer_file, card, "scorer_sha256")
+        try:
+            scorer = Scorer.load(scorer_file)
+        except (ValueError, OSError, KeyError) as exc:
+            raise ModelError(f"{scorer_file}: damaged scorer file ({exc})") from exc
+        labels, thresholds = tuple(str(x) for x in scorer.extra["labels"]), scorer.extra["thresholds"]
+    else:  # a model without an exported scorer: export it from the pipeline
+        pipeline()
+        scorer = Scorer.from_pipeline(payload["pipeline"])
+        labels, thresholds = tuple(payload["labels"]), np.asarray(payload["thresholds"], dtype=float)
+    model = Model(labels, np.asarray(thresholds, dtype=float), scorer, card, pipeline_source=pipeline)
     if taxonomy is not None:
         check_compatible(model, taxonomy)
     return model

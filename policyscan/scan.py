@@ -16,8 +16,8 @@ from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
-from .model import Model
-from .pipeline import DocumentResult, process_document
+from .persist import default_model_path
+from .pipeline import DocumentResult, ModelRef, model_reference, process_document
 from .profile import TaggedSentence, profiles_by
 from .records import Document
 from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
@@ -46,20 +46,21 @@ class ScanSummary:
         )
 
 
-def _results(documents: Sequence[Document], cache: ExtractionCache, engine: str, jobs: int) -> Iterator[DocumentResult]:
-    """Document results in input order, from `jobs` worker processes."""
+def _results(documents: Sequence[Document], cache: ExtractionCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
+    """Tagged document results in input order, from `jobs` worker processes."""
     if jobs <= 1 or len(documents) <= 1:
         for document in documents:
-            yield process_document(document, cache, engine)
+            yield process_document(document, cache, engine, model)
         return
+    n = len(documents)
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(process_document, documents, [cache] * len(documents), [engine] * len(documents))
+        yield from pool.map(process_document, documents, [cache] * n, [engine] * n, [model] * n)
 
 
-def tag_result(result: DocumentResult, model: Model) -> list[TaggedSentence]:
-    """The sentences of one document with labels and scores."""
-    predictions = model.predict([s.text for s in result.sentences])
-    return [TaggedSentence(s, result.document.municipality, p.labels, p.scores) for s, p in zip(result.sentences, predictions, strict=True)]
+def tagged_sentences(result: DocumentResult) -> list[TaggedSentence]:
+    """The sentences of one document with their municipality, labels and scores."""
+    municipality = result.document.municipality
+    return [TaggedSentence(s, municipality, p.labels, p.scores) for s, p in zip(result.sentences, result.predictions, strict=True)]
 
 
 def _document_row(result: DocumentResult) -> dict:
@@ -105,8 +106,8 @@ def _swap_in(tmp: Path, outdir: Path) -> None:
 def scan(
     inputs: Sequence[str | Path],
     outdir: str | Path,
-    model: Model,
     taxonomy: Taxonomy,
+    model: str | Path | None = None,
     manifest: str | Path | None = None,
     jobs: int = 1,
     cache: ExtractionCache | None = None,
@@ -115,20 +116,24 @@ def scan(
     force: bool = False,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> ScanSummary:
-    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv."""
+    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv.
+
+    `model` is a model folder (default: $POLICYSCAN_MODEL or the shipped model); it is checked here and loaded by the workers.
+    """
     started = time.monotonic()
     outdir = Path(outdir)
+    ref = model_reference(model or default_model_path(), taxonomy)
     documents, problems = find_documents(list(inputs), manifest)
     cache = cache or ExtractionCache()
     tmp = _prepare_output(outdir, force)
     try:
         tagged, rows, failures = [], [], [(p.path, p.municipality, p.reason) for p in problems]
-        for result in _results(documents, cache, engine, jobs):
+        for result in _results(documents, cache, engine, jobs, ref):
             rows.append(_document_row(result))
             if result.error:
                 failures.append((result.document.path, result.document.municipality, result.error))
             else:
-                tagged += tag_result(result, model)
+                tagged += tagged_sentences(result)
             if on_document:
                 on_document(result)
         ok = [r for r in rows if r["status"] == "ok"]
@@ -140,7 +145,7 @@ def scan(
         summary = ScanSummary(
             len(rows), len(rows) - len(ok), sum(r["pages"] for r in ok), len(tagged), len(municipal), 0.0, tuple(failures)
         )
-        _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, model, min_sentences)
+        _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, ref.name, min_sentences)
         _swap_in(tmp, outdir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -148,7 +153,7 @@ def scan(
     return replace(summary, seconds=round(time.monotonic() - started, 2))
 
 
-def _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, model, min_sentences) -> None:
+def _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, model_name, min_sentences) -> None:
     write_sentences(tmp / "sentences.jsonl", tagged)
     write_documents(tmp / "documents.csv", rows, per_doc, taxonomy)
     write_coverage(tmp / "coverage.csv", municipal, taxonomy, codes)
@@ -161,7 +166,7 @@ def _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy,
         "pages": summary.pages,
         "sentences": summary.sentences,
         "municipalities": summary.municipalities,
-        "model": model.meta.get("name", "model") + (f" (trained {model.meta['trained_at'][:10]})" if model.meta.get("trained_at") else ""),
+        "model": model_name,
         "min_sentences": min_sentences,
     }
     write_report(tmp / "report.html", report_data(municipal, tagged, taxonomy, meta))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 from collections.abc import Iterable, Iterator
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from importlib import metadata
+from typing import TYPE_CHECKING
 
 from .records import Extraction, Sentence
+
+if TYPE_CHECKING:  # spaCy is imported when a pipeline is first loaded, not when policyscan is
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 PREFERRED_PIPELINE = "nl_core_news_md"
 SEGMENTED_KINDS = ("paragraph", "list_item")
@@ -25,7 +28,6 @@ ABBREVIATIONS = (
 ).split()
 
 
-@Language.component("policyscan_boundaries")
 def _fix_boundaries(doc: Doc) -> Doc:
     """No sentence starts at a lowercase word or right after an abbreviation or amount."""
     for token in doc[1:]:
@@ -45,6 +47,12 @@ def _add_abbreviations(nlp: Language) -> None:
 
 
 ENV_VAR = "POLICYSCAN_SPACY_PIPELINE"
+#: Bumped whenever the sentence rules change, so cached sentences are rebuilt.
+SEGMENTER_VERSION = "1"
+
+
+def _wanted(prefer: str | None) -> str:
+    return prefer or os.environ.get(ENV_VAR) or PREFERRED_PIPELINE
 
 
 def load_pipeline(prefer: str | None = None) -> Language:
@@ -52,11 +60,25 @@ def load_pipeline(prefer: str | None = None) -> Language:
 
     "blank" asks for the rule-based fallback even when a trained pipeline is installed.
     """
-    return _load_pipeline(prefer or os.environ.get(ENV_VAR) or PREFERRED_PIPELINE)
+    return _load_pipeline(_wanted(prefer))
+
+
+def pipeline_key(prefer: str | None = None) -> str:
+    """Which pipeline `load_pipeline` would give, without importing spaCy (for cache keys)."""
+    wanted = _wanted(prefer)
+    spacy_version = metadata.version("spacy")
+    if wanted != "blank" and importlib.util.find_spec(wanted) is not None:
+        return f"{wanted}-{metadata.version(wanted)}/spacy-{spacy_version}/rules-{SEGMENTER_VERSION}"
+    return f"blank-nl/spacy-{spacy_version}/rules-{SEGMENTER_VERSION}"
 
 
 @functools.lru_cache(maxsize=2)
 def _load_pipeline(prefer: str) -> Language:
+    import spacy
+    from spacy.language import Language
+
+    if "policyscan_boundaries" not in Language.factories:
+        Language.component("policyscan_boundaries", func=_fix_boundaries)
     nlp = None
     if prefer != "blank":
         try:
@@ -72,7 +94,9 @@ def _load_pipeline(prefer: str) -> Language:
 
 
 def pipeline_id(nlp: Language) -> str:
-    """A stable name for the pipeline, recorded in models so features never change silently."""
+    """A stable name for the pipeline, recorded in model cards."""
+    import spacy
+
     meta = nlp.meta
     name = meta.get("name", "pipeline")
     if name == "pipeline" or not meta.get("vectors", {}).get("width"):

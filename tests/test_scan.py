@@ -150,3 +150,18 @@ def _wait_for_new_temp_folder(folder: Path, known: set[Path], proc: subprocess.P
         time.sleep(0.05)
     time.sleep(0.5)
     assert proc.poll() is None, "the scan finished before it could be interrupted"
+
+
+def test_rescan_uses_cached_tags(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    args = ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "--cache-dir", str(cache), "-q"]
+    assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "one")]).exit_code == 0
+    [entry] = list((cache / "tags-v1").rglob("*.json"))
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["sentences"][0][5] = ["economy"]
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "two")]).exit_code == 0
+    assert _sentences(tmp_path / "two")[0]["labels"] == ["economy"]
+    entry.write_text("{kapot", encoding="utf-8")
+    assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "three")]).exit_code == 0
+    assert _sentences(tmp_path / "three") == _sentences(tmp_path / "one")

@@ -1,0 +1,258 @@
+"""Speed and memory of policyscan, measured against baselines in the same run.
+
+Usage:
+    python benchmarks/bench.py                 # about 200 pages, 3 repetitions
+    python benchmarks/bench.py --pages 2000    # the large run (peak memory)
+
+Builds (or reuses) a corpus under benchmarks/.corpus-<pages>/ by rendering the
+sample corpus sources with different running headers (so every file has its
+own content hash), then measures, with medians of --repeat runs:
+extraction pages/s for both policyscan engines, bare pdfplumber
+extract_text(), bare pypdfium2 text and pdftotext (when installed); segmentation
+and classification sentences/s; end-to-end `policyscan scan` wall time and
+peak memory (the whole process tree) with --jobs 1 and 2; and a warm-cache
+rescan. Prints a table and writes the figures to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import build_corpus  # noqa: E402
+
+from policyscan.extract import extract_pdf  # noqa: E402
+from policyscan.persist import load_model  # noqa: E402
+from policyscan.segment import load_pipeline, segment  # noqa: E402
+from policyscan.taxonomy import load_taxonomy  # noqa: E402
+
+EXE = str(Path(sys.executable).parent / "policyscan")
+
+
+def build(pages: int) -> list[Path]:
+    """PDFs with at least `pages` pages in total, rendered once and reused."""
+    folder = ROOT / "benchmarks" / f".corpus-{pages}"
+    done = folder / ".complete"
+    if done.exists():
+        return sorted(folder.rglob("*.pdf"))
+    shutil.rmtree(folder, ignore_errors=True)
+    sources = sorted((ROOT / "corpus" / "src").glob("*.src"))
+    total, copy, files = 0, 0, []
+    import pypdfium2 as pdfium
+
+    while total < pages:
+        for source in sources:
+            meta, chunks = build_corpus.parse(source)
+            meta["header"] = f"{meta.get('header', 'Nota')} (exemplaar {copy})"
+            path = folder / meta["municipality"] / f"{source.stem}-{copy:03d}.pdf"
+            build_corpus.render(meta, chunks, path)
+            total += len(pdfium.PdfDocument(str(path)))
+            files.append(path)
+            if total >= pages:
+                break
+        copy += 1
+    done.write_text(str(total), encoding="utf-8")
+    return sorted(files)
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _bare_pdfplumber(files: list[Path]) -> None:
+    import pdfplumber
+
+    for f in files:
+        with pdfplumber.open(f) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+
+
+def _bare_pdfium(files: list[Path]) -> None:
+    import pypdfium2 as pdfium
+
+    for f in files:
+        document = pdfium.PdfDocument(str(f))
+        for i in range(len(document)):
+            textpage = document[i].get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+        document.close()
+
+
+def _pdftotext(files: list[Path]) -> None:
+    for f in files:
+        subprocess.run(["pdftotext", "-layout", str(f), "-"], check=True, stdout=subprocess.DEVNULL)
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def run_scan(corpus: Path, out: Path, cache: Path | None, jobs: int, engine: str = "pdfium") -> tuple[float, int]:
+    """Wall time and peak memory (process tree) of one `policyscan scan`."""
+    args = [EXE, "scan", str(corpus), "-o", str(out), "-q", "--jobs", str(jobs), "--engine", engine]
+    args += ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(args)
+
+    def watch() -> None:
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    proc.wait()
+    elapsed = time.perf_counter() - start
+    watcher.join()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"scan failed with exit code {proc.returncode}")
+    return elapsed, peak
+
+
+def median_scan(corpus: Path, repeat: int, jobs: int, engine: str = "pdfium") -> tuple[float, int]:
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeat):
+            runs.append(run_scan(corpus, Path(tmp) / f"out{i}", None, jobs, engine))
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def cache_runs(corpus: Path, repeat: int) -> tuple[float, float]:
+    """Median cold-cache and warm-cache scan times (fresh cache folder for every cold run)."""
+    cold, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            cold.append(run_scan(corpus, Path(tmp) / "a", Path(tmp) / "cache", 1)[0])
+            warm.append(run_scan(corpus, Path(tmp) / "b", Path(tmp) / "cache", 1)[0])
+    return statistics.median(cold), statistics.median(warm)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="JSON file [default: benchmarks/results/bench-<pages>.json]")
+    args = parser.parse_args()
+    os.environ.setdefault("POLICYSCAN_SPACY_PIPELINE", "blank")
+    files = build(args.pages)
+    corpus = files[0].parent.parent
+    import pypdfium2 as pdfium
+
+    pages = sum(len(pdfium.PdfDocument(str(f))) for f in files)
+    r = args.repeat
+    print(f"corpus: {len(files)} PDFs, {pages} pages; {r} repetitions; medians", file=sys.stderr)
+
+    t = {
+        "policyscan extract (pdfium engine)": median_time(lambda: [extract_pdf(f, "pdfium") for f in files], r),
+        "policyscan extract (pdfplumber engine)": median_time(lambda: [extract_pdf(f, "pdfplumber") for f in files], r),
+        "bare pdfplumber extract_text()": median_time(lambda: _bare_pdfplumber(files), r),
+        "bare pypdfium2 get_text_range()": median_time(lambda: _bare_pdfium(files), r),
+    }
+    if shutil.which("pdftotext"):
+        t["pdftotext -layout (poppler)"] = median_time(lambda: _pdftotext(files), r)
+    extraction = {name: round(pages / seconds, 1) for name, seconds in t.items()}
+
+    nlp = load_pipeline()
+    extractions = [extract_pdf(f) for f in files]
+    sentences = [s for i, e in enumerate(extractions) for s in segment(e, str(i), nlp)]
+    seg_time = median_time(lambda: [segment(e, str(i), nlp) for i, e in enumerate(extractions)], r)
+    model = load_model(taxonomy=load_taxonomy())
+    texts = [s.text for s in sentences] * max(1, 20000 // max(len(sentences), 1))
+    cls_time = median_time(lambda: model.predict(texts), r)
+
+    scan1, peak1 = median_scan(corpus, r, 1)
+    scan2, peak2 = median_scan(corpus, r, 2)
+    scan_plumber, _ = median_scan(corpus, 1, 1, "pdfplumber")
+    cold, warm = cache_runs(corpus, r)
+
+    figures = {
+        "pages": pages,
+        "documents": len(files),
+        "sentences": len(sentences),
+        "repeat": r,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "extraction_pages_per_second": extraction,
+        "segmentation_sentences_per_second": round(len(sentences) / seg_time, 1),
+        "classification_sentences_per_second": round(len(texts) / cls_time, 1),
+        "scan_seconds": {
+            "jobs1": round(scan1, 2),
+            "jobs2": round(scan2, 2),
+            "jobs1_pdfplumber_engine": round(scan_plumber, 2),
+            "cold_cache": round(cold, 2),
+            "warm_cache": round(warm, 2),
+        },
+        "peak_memory_mb": {"jobs1": round(peak1 / 2**20), "jobs2": round(peak2 / 2**20)},
+        "ratios": {
+            "scan_jobs1 / bare_pdfplumber_extract_text": round(scan1 / t["bare pdfplumber extract_text()"], 3),
+            "scan_jobs1 / scan_jobs2": round(scan1 / scan2, 2),
+            "cold_scan / warm_scan": round(cold / warm, 1),
+            "scan_pdfplumber_engine / scan_pdfium_engine": round(scan_plumber / scan1, 2),
+        },
+    }
+    if "pdftotext -layout (poppler)" in t:
+        figures["ratios"]["pdfium_engine_time / pdftotext_time"] = round(
+            t["policyscan extract (pdfium engine)"] / t["pdftotext -layout (poppler)"], 2
+        )
+    out = args.out or ROOT / "benchmarks" / "results" / f"bench-{args.pages}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(table(figures))
+    print(f"\nwritten to {out.relative_to(ROOT)}", file=sys.stderr)
+
+
+def table(f: dict) -> str:
+    """The figures as a Markdown table."""
+    rows = [("measure", "value")]
+    rows += [(f"extraction: {k}", f"{v} pages/s") for k, v in f["extraction_pages_per_second"].items()]
+    rows += [
+        ("segmentation", f"{f['segmentation_sentences_per_second']} sentences/s"),
+        ("classification", f"{f['classification_sentences_per_second']} sentences/s"),
+    ]
+    rows += [(f"scan time, {k}", f"{v} s") for k, v in f["scan_seconds"].items()]
+    rows += [(f"peak memory, scan {k}", f"{v} MB") for k, v in f["peak_memory_mb"].items()]
+    rows += [(f"ratio {k}", str(v)) for k, v in f["ratios"].items()]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"| {a:<{width}} | {b} |" for a, b in rows]
+    lines.insert(1, f"| {'-' * width} | --- |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

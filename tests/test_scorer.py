@@ -1,0 +1,54 @@
+"""The exported scorer gives scikit-learn's probabilities, from arrays that cannot run code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from policyscan.errors import ModelError
+from policyscan.persist import SCORER_FILE, load_model
+from policyscan.scorer import Scorer, _char_wb_ngrams
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    lines = (ROOT / "annotations" / "negatives_domain.jsonl").read_text(encoding="utf-8").splitlines()
+    extra = ["", "   ", "Ë É ä", "a", "Vrijwilligers!!! 2025 — e-mail: info@lindenhoek.nl", "Ééééé."]
+    return [json.loads(line)["text"] for line in lines[:400]] + extra
+
+
+def test_scorer_equals_the_sklearn_pipeline(small_model_dir, texts):
+    model = load_model(small_model_dir)
+    expected = model.pipeline.predict_proba(texts)
+    assert np.allclose(model.predict_proba(texts), expected, rtol=0, atol=1e-12)
+    assert np.allclose(Scorer.from_pipeline(model.pipeline).predict_proba(texts), expected, rtol=0, atol=1e-12)
+
+
+def test_char_ngrams_match_sklearn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+    for word in ["vrijwilligers", "ab", "a", "mantelzorgondersteuning"]:
+        assert _char_wb_ngrams(word, 3, 5) == analyzer(word)
+
+
+def test_scorer_file_holds_no_objects(small_model_dir):
+    with np.load(small_model_dir / SCORER_FILE, allow_pickle=False) as data:
+        assert all(data[name].dtype != object for name in data.files)
+
+
+def test_tampered_scorer_is_refused(small_model_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(small_model_dir, copy)
+    scorer = Scorer.load(copy / SCORER_FILE)
+    scorer.extra["thresholds"] = np.zeros_like(scorer.extra["thresholds"])
+    scorer.save(copy / SCORER_FILE)
+    with pytest.raises(ModelError, match="does not match its card"):
+        load_model(copy)
