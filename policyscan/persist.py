@@ -148,6 +148,29 @@ def load_payload(file: Path) -> dict:
     return payload
 
 
+def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
+    """The card of a model folder whose files match the card and whose labels match the taxonomy, without loading it.
+
+    A folder without a card or scorer is loaded in full, so every refusal of `load_model` applies.
+    """
+    path = Path(path)
+    file = _model_file(path)
+    card = read_card(path)
+    scorer_file = file.parent / SCORER_FILE
+    if not (card.get("scorer_sha256") and card.get("labels") and scorer_file.exists()):
+        model = load_model(path, taxonomy)
+        return card | {"labels": list(model.labels)}
+    _check_hash(file, card, "model_sha256")
+    _check_hash(scorer_file, card, "scorer_sha256")
+    recorded = card.get("taxonomy", {}).get("digest")
+    if tuple(card["labels"]) != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
+        raise ModelError(
+            f"the model was trained on a different taxonomy ({card.get('taxonomy', {}).get('name', '?')}, "
+            f"labels {', '.join(card['labels'])}); retrain it with this taxonomy or use the matching --taxonomy"
+        )
+    return card
+
+
 def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
     """A saved model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
     path = Path(path) if path else default_model_path()

@@ -16,7 +16,7 @@ from .cache import ExtractionCache, file_hash, tag_key
 from .errors import InputError
 from .extract import ENGINES
 from .model import Model
-from .persist import MODEL_FILE, check_compatible, file_sha256, load_model, read_card
+from .persist import MODEL_FILE, file_sha256, load_model, verify_model
 from .records import Document, Prediction, Sentence
 from .segment import load_pipeline, pipeline_key, segment
 from .taxonomy import Taxonomy
@@ -38,16 +38,14 @@ class ModelRef:
 
 
 def model_reference(path: str | Path, taxonomy: Taxonomy) -> ModelRef:
-    """A checked reference to a model folder: its card matches the taxonomy and its scorer file."""
-    model = _loaded(str(path))  # all refusals (pickle, types, hashes) happen here, once; forked workers inherit it
-    check_compatible(model, taxonomy)
+    """A checked reference to a model folder (files match the card, labels match the taxonomy); loaded only on a cache miss."""
+    card = verify_model(path, taxonomy)
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
-    card = read_card(folder)
     identity = (
         card.get("scorer_sha256") or card.get("model_sha256") or file_sha256(folder / MODEL_FILE if Path(path).is_dir() else Path(path))
     )
     name = card.get("name", folder.name) + (f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else "")
-    return ModelRef(str(path), identity, model.labels, name)
+    return ModelRef(str(path), identity, tuple(card["labels"]), name)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -79,6 +81,8 @@ class _Block:
 
     def matrix(self, lowered: Sequence[str]) -> sp.csr_matrix:
         """The l2-normalised, sublinear tf-idf matrix of lowercased texts, as scikit-learn computes it."""
+        import scipy.sparse as sp
+
         indptr, indices = [0], []
         for text in lowered:
             indices += self._indices(text)

@@ -52,3 +52,24 @@ def test_tampered_scorer_is_refused(small_model_dir, tmp_path):
     scorer.save(copy / SCORER_FILE)
     with pytest.raises(ModelError, match="does not match its card"):
         load_model(copy)
+
+
+def test_scan_refuses_a_tampered_model_without_loading_it(small_model_dir, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from policyscan.cli import main
+
+    copy = tmp_path / "m"
+    shutil.copytree(small_model_dir, copy)
+    data = bytearray((copy / SCORER_FILE).read_bytes())
+    data[-100] ^= 0xFF
+    (copy / SCORER_FILE).write_bytes(bytes(data))
+    doc = tmp_path / "Lindenhoek" / "notitie.txt"
+    doc.parent.mkdir()
+    doc.write_text("Vrijwilligers bezoeken eenzame ouderen.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["scan", str(doc), "-o", str(tmp_path / "out"), "--model", str(copy)])
+    assert result.exit_code == 1
+    assert f"Error: {copy / SCORER_FILE}: refused, the file does not match its card" in result.stderr
+    assert not (tmp_path / "out").exists()
