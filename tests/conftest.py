@@ -88,3 +88,14 @@ def small_model_dir(small_annotations, tmp_path_factory) -> Path:
     result = CliRunner().invoke(main, ["train", str(small_annotations), "-o", str(out), "--cv", "3"])
     assert result.exit_code == 0, result.output
     return out
+
+
+def tampered_copy(model_dir: Path, dest: Path, filename: str) -> Path:
+    """A copy of a model folder with one byte in the middle of `filename` flipped."""
+    import shutil
+
+    shutil.copytree(model_dir, dest)
+    data = bytearray((dest / filename).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (dest / filename).write_bytes(bytes(data))
+    return dest

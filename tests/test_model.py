@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from click.testing import CliRunner
+from conftest import tampered_copy
 from sklearn.tree import DecisionTreeClassifier
 
 from policyscan.annotations import read_annotations
@@ -88,11 +89,7 @@ def test_pickle_is_refused(small_model_dir, tmp_path):
 
 
 def test_tampered_file_is_refused(small_model_dir, tmp_path):
-    copy = tmp_path / "copy"
-    shutil.copytree(small_model_dir, copy)
-    data = bytearray((copy / MODEL_FILE).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    (copy / MODEL_FILE).write_bytes(bytes(data))
+    copy = tampered_copy(small_model_dir, tmp_path / "copy", MODEL_FILE)
     with pytest.raises(ModelError, match=r"refused|damaged"):
         load_model(copy)
 

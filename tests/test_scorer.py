@@ -46,7 +46,7 @@ def test_tampered_scorer_is_refused(small_model_dir, tmp_path):
     import shutil
 
     copy = tmp_path / "m"
-    shutil.copytree(small_model_dir, copy)
+    shutil.copytree(small_model_dir, copy)  # a valid npz with other thresholds, not a damaged file
     scorer = Scorer.load(copy / SCORER_FILE)
     scorer.extra["thresholds"] = np.zeros_like(scorer.extra["thresholds"])
     scorer.save(copy / SCORER_FILE)
@@ -55,17 +55,12 @@ def test_tampered_scorer_is_refused(small_model_dir, tmp_path):
 
 
 def test_scan_refuses_a_tampered_model_without_loading_it(small_model_dir, tmp_path):
-    import shutil
-
     from click.testing import CliRunner
+    from conftest import tampered_copy
 
     from policyscan.cli import main
 
-    copy = tmp_path / "m"
-    shutil.copytree(small_model_dir, copy)
-    data = bytearray((copy / SCORER_FILE).read_bytes())
-    data[-100] ^= 0xFF
-    (copy / SCORER_FILE).write_bytes(bytes(data))
+    copy = tampered_copy(small_model_dir, tmp_path / "m", SCORER_FILE)
     doc = tmp_path / "Lindenhoek" / "notitie.txt"
     doc.parent.mkdir()
     doc.write_text("Vrijwilligers bezoeken eenzame ouderen.\n", encoding="utf-8")
