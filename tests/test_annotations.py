@@ -206,3 +206,29 @@ def test_readme_counts_table_is_current():
     table = re.search(r"<!-- counts:start -->\n(.*?)\n<!-- counts:end -->", readme, re.S).group(1)
     result = CliRunner().invoke(main, ["annotations", "stats", str(ROOT / "annotations"), "--markdown"])
     assert result.output.strip() == table.strip(), "regenerate with: policyscan annotations stats annotations/ --markdown"
+
+
+# ---------------------------------------------------------------- property: any text and label set survives every format
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, blacklist_characters="\x7f")
+    | st.sampled_from(["\n", "\t", ";", '"', "€", "—"]),
+    min_size=1,
+    max_size=80,
+)
+_ITEM = st.tuples(_TEXT.filter(lambda t: t.strip()), st.lists(st.sampled_from(TAX.ids), unique=True, max_size=4))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(_ITEM, min_size=1, max_size=6, unique_by=lambda i: " ".join(i[0].lower().split())), fmt=st.sampled_from(FORMATS))
+def test_property_round_trip(tmp_path, items, fmt):
+    from policyscan.annotations import Annotation
+
+    annotations = [Annotation(text, tuple(labels)) for text, labels in items]
+    out = tmp_path / {"spacy": "p.spacy", "csv": "p.csv", "labelstudio": "p.json"}.get(fmt, "p.jsonl")
+    write_annotations(annotations, out, fmt, TAX)
+    back = read_annotations(out, TAX, fmt)
+    assert [(a.text, set(a.labels)) for a in back] == [(" ".join(t.split()), set(lab)) for t, lab in items]
