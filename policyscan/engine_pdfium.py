@@ -145,8 +145,17 @@ def _table_text(words: list[Word], edges: list[int]) -> str:
 
 
 def read_pages(path: Path) -> tuple[list[_RawPage], list[str]]:
-    """The raw pages of a PDF, read with PDFium; a page that fails is skipped with a warning."""
-    document = _open(path)
+    """The raw pages of a PDF, read with PDFium; a page that fails is skipped with a warning.
+
+    A file PDFium cannot open is handed to the pdfplumber reader, which reads it or names the problem.
+    """
+    try:
+        document = _open(path)
+    except DamagedPDFError:
+        from .extract import _read_plumber_pages
+
+        pages, warnings = _read_plumber_pages(path)
+        return pages, ["PDFium could not open the file; read with pdfplumber instead", *warnings]
     pages, warnings = [], []
     fonts = _FontCache()
     try:

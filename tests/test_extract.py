@@ -194,3 +194,14 @@ def test_issue_wide_table_cells_stay_out_of_sentences(tmp_path, nlp, engine):
         doc.paragraph("Daarna volgt de evaluatie.")
 
     assert _roundtrip(tmp_path, nlp, build, engine) == ["Het budget staat in de tabel.", "Daarna volgt de evaluatie."]
+
+
+def test_pdf_without_pages_is_reported(tmp_path, engine):
+    path = tmp_path / "leeg.pdf"
+    body = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
+    body += b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    path.write_bytes(body)
+    with pytest.raises(DamagedPDFError, match="no pages"):
+        extract_file(path, engine)
