@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -46,18 +47,9 @@ def _warn(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _output(path: str) -> Callable[[], Any]:
-    if path == "-":
-        return lambda: _Stdout()
-    return lambda: atomic_open(path)
-
-
-class _Stdout:
-    def __enter__(self):
-        return sys.stdout
-
-    def __exit__(self, *exc: object) -> None:
-        sys.stdout.flush()
+def _output(path: str) -> contextlib.AbstractContextManager:
+    """The stream to write data to: stdout for "-", else a file written atomically."""
+    return contextlib.nullcontext(sys.stdout) if path == "-" else atomic_open(path)
 
 
 def _cache_options(f: Callable) -> Callable:
@@ -87,7 +79,7 @@ def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, c
     cache = ExtractionCache(cache_dir, enabled=not no_cache)
     failures = [(p.path, p.reason) for p in problems]
     n_sentences = 0
-    with _output(output)() as handle, Progress(len(documents), "extract", silent=quiet) as bar:
+    with _output(output) as handle, Progress(len(documents), "extract", silent=quiet) as bar:
         for result in extract_documents(documents, cache, engine):
             bar.advance(extra=Path(result.document.path).name)
             if result.error:

@@ -200,7 +200,7 @@ def tag_cli(texts, model, as_json, explain) -> None:
         if as_json:
             click.echo(json.dumps({"text": text, "labels": list(prediction.labels), "scores": prediction.scores}, ensure_ascii=False))
         else:
-            click.echo(f"{', '.join(prediction.labels) or '-'}\\t{text}")
+            click.echo(f"{', '.join(prediction.labels) or '-'}\t{text}")
         if explain:
             _print_explanation(clf, text, prediction)
 

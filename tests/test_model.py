@@ -159,3 +159,11 @@ def test_shipped_model_reproduces_from_the_annotations():
     assert dict(zip(TAX.ids, map(float, result.model.thresholds), strict=True)) == card["thresholds"]
     shipped = load_model(default_model_path(), TAX)
     assert np.allclose(shipped.predict_proba(SENTENCES), result.model.predict_proba(SENTENCES))
+
+
+def test_tag_plain_output_is_labels_tab_text(small_model_dir):
+    result = CliRunner().invoke(main, ["tag", "--model", str(small_model_dir), SENTENCES[1], SENTENCES[0]])
+    assert result.exit_code == 0
+    first, second = result.output.splitlines()
+    assert first == f"-\t{SENTENCES[1]}"
+    assert second.split("\t")[1] == SENTENCES[0] and "loneliness" in second.split("\t")[0]
