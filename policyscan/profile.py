@@ -10,6 +10,7 @@ neither raise nor clear it.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,14 +70,14 @@ class Profile:
         return next(c for c in self.labels if c.label == label_id)
 
 
-def _coverage(tagged: Sequence[TaggedSentence], label: str, total_chars: int, min_sentences: int) -> LabelCoverage:
-    hits = [t for t in tagged if label in t.labels]
+def _coverage(hits: list[TaggedSentence], label: str, n_sentences: int, total_chars: int, min_sentences: int) -> LabelCoverage:
+    """The coverage of one label, given the sentences that carry it."""
     chars = sum(len(t.sentence.text) for t in hits)
-    best = sorted(hits, key=lambda t: (-t.scores[label], t.sentence.doc_id, t.sentence.index))[:EVIDENCE_PER_LABEL]
+    best = heapq.nsmallest(EVIDENCE_PER_LABEL, hits, key=lambda t: (-t.scores[label], t.sentence.doc_id, t.sentence.index))
     return LabelCoverage(
         label=label,
         sentences=len(hits),
-        share=round(len(hits) / len(tagged), 4) if tagged else 0.0,
+        share=round(len(hits) / n_sentences, 4) if n_sentences else 0.0,
         char_share=round(chars / total_chars, 4) if total_chars else 0.0,
         present=len(hits) >= min_sentences,
         mean_score=round(float(np.mean([t.scores[label] for t in hits])), 4) if hits else None,
@@ -93,7 +94,11 @@ def build_profile(
 ) -> Profile:
     """The profile of a set of tagged sentences (one document's or one municipality's)."""
     total_chars = sum(len(t.sentence.text) for t in tagged)
-    coverage = tuple(_coverage(tagged, label, total_chars, min_sentences) for label in taxonomy.ids)
+    by_label: dict[str, list[TaggedSentence]] = {label: [] for label in taxonomy.ids}
+    for t in tagged:
+        for label in t.labels:
+            by_label[label].append(t)
+    coverage = tuple(_coverage(by_label[label], label, len(tagged), total_chars, min_sentences) for label in taxonomy.ids)
     tasks = set(taxonomy.group("task"))
     other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == "other"}
     task_sentences = sum(1 for t in tagged if tasks & set(t.labels))

@@ -51,9 +51,10 @@ def sentence_record(t: TaggedSentence) -> dict:
 
 def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
     """sentences.jsonl, one object per sentence."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     with atomic_open(path) as handle:
         for t in tagged:
-            handle.write(json.dumps(sentence_record(t), ensure_ascii=False) + "\n")
+            handle.write(encode(sentence_record(t)) + "\n")
 
 
 # ---------------------------------------------------------------- CSV layouts

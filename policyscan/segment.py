@@ -65,7 +65,11 @@ def load_pipeline(prefer: str | None = None) -> Language:
 
 def pipeline_key(prefer: str | None = None) -> str:
     """Which pipeline `load_pipeline` would give, without importing spaCy (for cache keys)."""
-    wanted = _wanted(prefer)
+    return _pipeline_key(_wanted(prefer))
+
+
+@functools.lru_cache(maxsize=4)
+def _pipeline_key(wanted: str) -> str:
     spacy_version = metadata.version("spacy")
     if wanted != "blank" and importlib.util.find_spec(wanted) is not None:
         return f"{wanted}-{metadata.version(wanted)}/spacy-{spacy_version}/rules-{SEGMENTER_VERSION}"
