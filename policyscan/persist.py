@@ -162,6 +162,7 @@ def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
         return card | {"labels": list(model.labels)}
     _check_hash(file, card, "model_sha256")
     _check_hash(scorer_file, card, "scorer_sha256")
+    check_pipeline(card, path)
     recorded = card.get("taxonomy", {}).get("digest")
     if tuple(card["labels"]) != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
         raise ModelError(
@@ -177,6 +178,7 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None)
     file = _model_file(path)
     card = read_card(path)
     _check_hash(file, card, "model_sha256")
+    check_pipeline(card, path)
     scorer_file = file.parent / SCORER_FILE
     payload: dict = {}
 
@@ -200,6 +202,18 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None)
     if taxonomy is not None:
         check_compatible(model, taxonomy)
     return model
+
+
+def check_pipeline(card: dict, path: Path) -> None:
+    """Refuse a model whose features were computed with another spaCy pipeline than the one this machine has."""
+    from .segment import pipeline_key
+
+    wanted = card.get("feature_pipeline")
+    if wanted and wanted != pipeline_key():
+        raise ModelError(
+            f"{path}: the model's features come from spaCy pipeline {wanted}, but this machine has {pipeline_key()}; "
+            "install that pipeline or retrain the model here"
+        )
 
 
 def check_compatible(model: Model, taxonomy: Taxonomy) -> None:

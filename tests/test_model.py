@@ -167,3 +167,15 @@ def test_tag_plain_output_is_labels_tab_text(small_model_dir):
     first, second = result.output.splitlines()
     assert first == f"-\t{SENTENCES[1]}"
     assert second.split("\t")[1] == SENTENCES[0] and "loneliness" in second.split("\t")[0]
+
+
+def test_model_refuses_another_feature_pipeline(small_model_dir, tmp_path):
+    """Features from a spaCy pipeline must not silently change: a card naming another pipeline is refused."""
+    copy = tmp_path / "m"
+    shutil.copytree(small_model_dir, copy)
+    card = json.loads((copy / CARD_JSON).read_text(encoding="utf-8"))
+    card["feature_pipeline"] = "nl_core_news_md-3.8.0/spacy-3.8.18/rules-1"
+    (copy / CARD_JSON).write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelError, match="features come from spaCy pipeline nl_core_news_md-3.8.0"):
+        load_model(copy)
+    assert load_model(small_model_dir).meta["feature_pipeline"] is None
