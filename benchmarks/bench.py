@@ -291,10 +291,10 @@ def table(f: dict) -> str:
         ("segmentation", f"{f['segmentation_sentences_per_second']} sentences/s"),
         ("classification", f"{f['classification_sentences_per_second']} sentences/s"),
     ]
+    units = {"cache: first run s": " s", "cache: cached run s": " s", "cache: speed-up": "x"}
+    long_doc = f["long_two_column_document"]
     rows += [
-        (f"{f['long_two_column_document']['pages']}-page two-column PDF: {k}", str(v))
-        for k, v in f["long_two_column_document"].items()
-        if k != "pages"
+        (f"{long_doc['pages']}-page two-column PDF: {k}", f"{v}{units.get(k, ' pages/s')}") for k, v in long_doc.items() if k != "pages"
     ]
     rows += [(f"scan time, {k}", f"{v} s") for k, v in f["scan_seconds"].items()]
     rows += [(f"peak memory, scan {k}", f"{v} MB") for k, v in f["peak_memory_mb"].items()]

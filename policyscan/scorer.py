@@ -11,6 +11,7 @@ numpy's npz format and read with allow_pickle=False, so the file cannot run code
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,36 +61,36 @@ class _Block:
     idf: np.ndarray
     coef: np.ndarray  # (n_terms, n_labels)
     vocabulary: dict[str, int] = field(init=False, repr=False)
-    _cache: dict[str, list[int]] = field(init=False, repr=False, default_factory=dict)
+    _cache: dict[str, array] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.vocabulary = {str(term): i for i, term in enumerate(self.terms)}
 
-    def _indices(self, text: str) -> list[int]:
+    def _add_indices(self, text: str, indices: array) -> None:
+        """Append the feature indices of one lowercased text (with repeats) to `indices`."""
         lo, hi = self.ngram_range
         vocab = self.vocabulary
         if self.kind == "word":
-            return [vocab[g] for g in _word_ngrams(_TOKEN.findall(text), lo, hi) if g in vocab]
-        indices: list[int] = []
+            indices.extend([vocab[g] for g in _word_ngrams(_TOKEN.findall(text), lo, hi) if g in vocab])
+            return
         cache = self._cache
         for word in _WHITE_SPACES.sub(" ", text).split():
             known = cache.get(word)
             if known is None:
-                known = cache[word] = [vocab[g] for g in _char_wb_ngrams(word, lo, hi) if g in vocab]
-            indices += known
-        return indices
+                known = cache[word] = array("q", [vocab[g] for g in _char_wb_ngrams(word, lo, hi) if g in vocab])
+            indices.extend(known)
 
     def matrix(self, lowered: Sequence[str]) -> sp.csr_matrix:
         """The l2-normalised, sublinear tf-idf matrix of lowercased texts, as scikit-learn computes it."""
         import scipy.sparse as sp
 
-        indptr, indices = [0], []
+        indptr, indices = array("q", [0]), array("q")
         for text in lowered:
-            indices += self._indices(text)
+            self._add_indices(text, indices)
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.float64)
         x = sp.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)), shape=(len(lowered), len(self.terms))
+            (data, np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)), shape=(len(lowered), len(self.terms))
         )
         x.sum_duplicates()
         np.log(x.data, x.data)
