@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .extract import ENGINES, EXTRACTOR_VERSION, extract_file
-from .fileio import atomic_write_text
+from .fileio import atomic_write_text, file_hash
 from .records import Block, Extraction, Page
 
 ENV_VAR = "POLICYSCAN_CACHE_DIR"
@@ -20,15 +20,6 @@ def default_cache_dir() -> Path:
         return Path(os.environ[ENV_VAR])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "policyscan"
-
-
-def file_hash(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _to_json(extraction: Extraction) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -39,3 +40,12 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a whole text file atomically."""
     with atomic_open(path) as handle:
         handle.write(text)
+
+
+def file_hash(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

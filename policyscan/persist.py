@@ -12,7 +12,6 @@ A model is a folder:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError, OutputExistsError
-from .fileio import atomic_open, atomic_write_text
+from .fileio import atomic_open, atomic_write_text, file_hash
 from .model import Model
 from .scorer import Scorer
 from .taxonomy import Taxonomy
@@ -65,11 +64,6 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / "default"
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save_model(model: Model, directory: str | Path, card: dict, force: bool = False) -> Path:
     """Write the model, its scorer and its card into `directory` (refused if it holds a model, unless `force`)."""
     import skops.io as sio
@@ -86,7 +80,7 @@ def save_model(model: Model, directory: str | Path, card: dict, force: bool = Fa
     with atomic_open(directory / SCORER_FILE, "wb") as handle:
         scorer.save(handle)
     card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, thresholds), strict=True))}
-    card |= {"model_sha256": file_sha256(directory / MODEL_FILE), "scorer_sha256": file_sha256(directory / SCORER_FILE)}
+    card |= {"model_sha256": file_hash(directory / MODEL_FILE), "scorer_sha256": file_hash(directory / SCORER_FILE)}
     atomic_write_text(directory / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(directory / CARD_MD, card_markdown(card))
     return directory
@@ -128,7 +122,7 @@ def read_card(path: str | Path) -> dict:
 
 
 def _check_hash(file: Path, card: dict, key: str) -> None:
-    if card.get(key) and card[key] != file_sha256(file):
+    if card.get(key) and card[key] != file_hash(file):
         raise ModelError(f"{file}: refused, the file does not match its card (SHA-256 differs): it was changed after training")
 
 
@@ -163,12 +157,7 @@ def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
     _check_hash(file, card, "model_sha256")
     _check_hash(scorer_file, card, "scorer_sha256")
     check_pipeline(card, path)
-    recorded = card.get("taxonomy", {}).get("digest")
-    if tuple(card["labels"]) != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
-        raise ModelError(
-            f"the model was trained on a different taxonomy ({card.get('taxonomy', {}).get('name', '?')}, "
-            f"labels {', '.join(card['labels'])}); retrain it with this taxonomy or use the matching --taxonomy"
-        )
+    _check_taxonomy(tuple(card["labels"]), card, taxonomy)
     return card
 
 
@@ -218,11 +207,15 @@ def check_pipeline(card: dict, path: Path) -> None:
 
 def check_compatible(model: Model, taxonomy: Taxonomy) -> None:
     """Refuse a model whose label set differs from the taxonomy in use."""
-    recorded = model.meta.get("taxonomy", {}).get("digest")
-    if tuple(model.labels) != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
+    _check_taxonomy(tuple(model.labels), model.meta, taxonomy)
+
+
+def _check_taxonomy(labels: tuple[str, ...], card: dict, taxonomy: Taxonomy) -> None:
+    recorded = card.get("taxonomy", {}).get("digest")
+    if labels != taxonomy.ids or (recorded and recorded != taxonomy.digest()):
         raise ModelError(
-            f"the model was trained on a different taxonomy ({model.meta.get('taxonomy', {}).get('name', '?')}, "
-            f"labels {', '.join(model.labels)}); retrain it with this taxonomy or use the matching --taxonomy"
+            f"the model was trained on a different taxonomy ({card.get('taxonomy', {}).get('name', '?')}, "
+            f"labels {', '.join(labels)}); retrain it with this taxonomy or use the matching --taxonomy"
         )
 
 

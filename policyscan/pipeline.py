@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import ExtractionCache, file_hash, tag_key
+from .cache import ExtractionCache, tag_key
 from .errors import InputError
 from .extract import ENGINES
+from .fileio import file_hash
 from .model import Model
-from .persist import MODEL_FILE, file_sha256, load_model, verify_model
+from .persist import MODEL_FILE, load_model, verify_model
 from .records import Document, Prediction, Sentence
 from .segment import load_pipeline, pipeline_key, segment
 from .taxonomy import Taxonomy
@@ -42,7 +43,7 @@ def model_reference(path: str | Path, taxonomy: Taxonomy) -> ModelRef:
     card = verify_model(path, taxonomy)
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     identity = (
-        card.get("scorer_sha256") or card.get("model_sha256") or file_sha256(folder / MODEL_FILE if Path(path).is_dir() else Path(path))
+        card.get("scorer_sha256") or card.get("model_sha256") or file_hash(folder / MODEL_FILE if Path(path).is_dir() else Path(path))
     )
     name = card.get("name", folder.name) + (f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else "")
     return ModelRef(str(path), identity, tuple(card["labels"]), name)
