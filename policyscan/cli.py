@@ -148,8 +148,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
     """
     from .scan import scan as run_scan
 
-    n_docs = len(find_documents(list(inputs), manifest)[0])
-    with Progress(n_docs, "scan", silent=quiet) as bar:
+    with Progress(0, "scan", silent=quiet) as bar:
         summary = run_scan(
             inputs,
             outdir,
@@ -161,6 +160,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
             engine=engine,
             min_sentences=min_sentences,
             force=force,
+            on_start=lambda n: setattr(bar, "total", n),
             on_document=lambda r: bar.advance(extra=f"{Path(r.document.path).name} ({r.pages} pages)"),
         )
     _finish(

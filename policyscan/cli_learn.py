@@ -14,7 +14,7 @@ from .cli import _taxonomy_option, _warn, main
 from .errors import OutputExistsError
 from .evaluate import worst_errors
 from .model import ModelSettings
-from .persist import default_model_path, load_model, save_model
+from .persist import load_model, save_model
 from .segment import load_pipeline, pipeline_id
 from .taxonomy import load_taxonomy
 from .training import build_card, evaluate_items, load_training_data, train_model
@@ -192,7 +192,7 @@ def tag_cli(texts, model, as_json, explain) -> None:
 
         echo "Vrijwilligers bezoeken eenzame ouderen." | policyscan tag --json
     """
-    clf = load_model(model or default_model_path(), load_taxonomy())
+    clf = load_model(model, load_taxonomy())
     lines = [t for t in texts if t != "-"]
     if not lines:
         lines = [line.strip() for line in sys.stdin if line.strip()]
@@ -211,4 +211,4 @@ def _print_explanation(clf, text: str, prediction) -> None:
     for j in order[:4]:
         label = clf.labels[j]
         marks = ", ".join(f"{feat!r} {w:+.2f}" for feat, w in pushed[label] if w > 0)
-        click.echo(f"    {label:<20} {prediction.scores[label]:.2f} (threshold {clf.thresholds[j]:.2f}): {marks}", err=False)
+        click.echo(f"    {label:<20} {prediction.scores[label]:.2f} (threshold {clf.thresholds[j]:.2f}): {marks}")

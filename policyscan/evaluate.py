@@ -72,6 +72,11 @@ class KeywordBaseline:
         )
 
 
+def baseline_metrics(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], taxonomy: Taxonomy | None = None) -> dict:
+    """Metrics of the shipped keyword baseline on the same sentences and truth."""
+    return metrics(y, KeywordBaseline.load().decide(texts, labels), labels, taxonomy)
+
+
 def worst_errors(
     texts: Sequence[str], y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str], n: int
 ) -> list[dict]:

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -114,16 +115,20 @@ def scan(
     engine: str = ENGINES[0],
     min_sentences: int = 2,
     force: bool = False,
+    on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> ScanSummary:
     """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv.
 
     `model` is a model folder (default: $POLICYSCAN_MODEL or the shipped model); it is checked here and loaded by the workers.
+    `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
     started = time.monotonic()
     outdir = Path(outdir)
     ref = model_reference(model or default_model_path(), taxonomy)
     documents, problems = find_documents(list(inputs), manifest)
+    if on_start:
+        on_start(len(documents))
     cache = cache or ExtractionCache()
     tmp = _prepare_output(outdir, force)
     try:
@@ -138,7 +143,7 @@ def scan(
                 on_document(result)
         ok = [r for r in rows if r["status"] == "ok"]
         by_doc = {r["doc_id"]: (r["municipality"], 1) for r in ok}
-        by_muni = {m: (m, sum(1 for r in ok if r["municipality"] == m)) for m in {r["municipality"] for r in ok}}
+        by_muni = {m: (m, n) for m, n in Counter(r["municipality"] for r in ok).items()}
         municipal = profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)
         per_doc = {p.key: p for p in profiles_by(tagged, taxonomy, "document", by_doc, min_sentences)}
         codes = {r["municipality"]: r["code"] for r in rows if r["code"]}

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import __version__
 from .annotations import Annotation, Conflict, merge, read_many
-from .evaluate import KeywordBaseline, metrics
+from .evaluate import baseline_metrics, metrics
 from .model import CrossValidation, Model, ModelSettings, label_matrix, train
 from .taxonomy import Taxonomy
 
@@ -58,7 +58,7 @@ def train_model(items: list[Annotation], taxonomy: Taxonomy, settings: ModelSett
     model, validation = train(texts, [a.labels for a in items], taxonomy.ids, settings)
     y = label_matrix([a.labels for a in items], taxonomy.ids)
     cv = metrics(y, validation.decisions, taxonomy.ids, taxonomy)
-    baseline = metrics(y, KeywordBaseline.load().decide(texts, taxonomy.ids), taxonomy.ids, taxonomy)
+    baseline = baseline_metrics(texts, y, taxonomy.ids, taxonomy)
     return TrainingResult(model, validation, cv, baseline, tuple(items), tuple(conflicts))
 
 
@@ -96,5 +96,4 @@ def evaluate_items(model: Model, items: list[Annotation], taxonomy: Taxonomy) ->
     y = label_matrix([a.labels for a in items], model.labels)
     proba = model.predict_proba(texts)
     model_metrics = metrics(y, model.decide(proba), model.labels, taxonomy)
-    baseline_metrics = metrics(y, KeywordBaseline.load().decide(texts, model.labels), model.labels, taxonomy)
-    return model_metrics, baseline_metrics, proba, y
+    return model_metrics, baseline_metrics(texts, y, model.labels, taxonomy), proba, y
