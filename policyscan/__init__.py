@@ -20,8 +20,8 @@ from .errors import (
 from .extract import extract_file, extract_pdf
 from .model import Model, ModelSettings
 from .persist import load_model, save_model
-from .profile import Profile, TaggedSentence, build_profile
-from .records import Block, Document, Extraction, Page, Prediction, Sentence
+from .profile import Profile, build_profile
+from .records import Block, Document, Extraction, Page, Prediction, Problem, Sentence, TaggedSentence
 from .scan import ScanSummary, scan
 from .segment import load_pipeline, segment
 from .taxonomy import Taxonomy, load_taxonomy
@@ -43,6 +43,7 @@ __all__ = [
     "Page",
     "PolicyscanError",
     "Prediction",
+    "Problem",
     "Profile",
     "ScanSummary",
     "Sentence",

@@ -12,26 +12,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .records import Sentence
+from .records import TaggedSentence
 from .taxonomy import Taxonomy
 
 INSTRUMENTALISATION = "instrumentalisation"
 RISK_AWARENESS = "risk_awareness"
 EVIDENCE_PER_LABEL = 3
-
-
-@dataclass(frozen=True)
-class TaggedSentence:
-    """A sentence with its municipality, decided labels and per-label scores."""
-
-    sentence: Sentence
-    municipality: str
-    labels: tuple[str, ...]
-    scores: dict[str, float] = field(hash=False)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .fileio import atomic_open
-from .profile import INSTRUMENTALISATION, RISK_AWARENESS, Profile, TaggedSentence
+from .process import DocumentResult
+from .profile import INSTRUMENTALISATION, RISK_AWARENESS, Profile
+from .records import Problem, TaggedSentence
 from .taxonomy import Taxonomy
 
 CSV_ENCODING = "utf-8-sig"
@@ -150,20 +152,41 @@ DOCUMENT_COLUMNS = (
 )
 
 
-def write_documents(path: Path, rows: Sequence[dict], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
+def _document_cells(result: DocumentResult) -> list[object]:
+    """The DOCUMENT_COLUMNS of one input document."""
+    d = result.document
+    status = "failed" if result.error else "ok"
+    warnings = "; ".join(result.warnings)
+    return [
+        d.doc_id,
+        d.path,
+        d.municipality,
+        d.code,
+        d.year,
+        d.title,
+        status,
+        result.error,
+        result.pages,
+        len(result.sentences),
+        result.characters,
+        warnings,
+    ]
+
+
+def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
     """documents.csv: one row per input document, with its own coverage when it was read."""
     header = [*DOCUMENT_COLUMNS, *DERIVED, *_wide_header(taxonomy)]
     out = []
-    for row in rows:
-        profile = profiles.get(row["doc_id"])
+    for result in results:
+        profile = profiles.get(result.document.doc_id)
         extra = [*_derived_values(profile), *_wide_values(profile)] if profile else [""] * (len(DERIVED) + 3 * len(taxonomy.ids))
-        out.append([row.get(c, "") for c in DOCUMENT_COLUMNS] + extra)
+        out.append(_document_cells(result) + extra)
     write_csv(path, header, out)
 
 
-def write_errors(path: Path, failures: Sequence[tuple[str, str, str]]) -> None:
+def write_errors(path: Path, problems: Sequence[Problem]) -> None:
     """errors.csv: file, municipality, reason."""
-    write_csv(path, ["path", "municipality", "reason"], failures)
+    write_csv(path, ["path", "municipality", "reason"], [(p.path, p.municipality, p.reason) for p in problems])
 
 
 # ---------------------------------------------------------------- HTML

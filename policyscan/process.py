@@ -8,17 +8,20 @@ nor the model.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from .cache import ExtractionCache, tag_key
+from .corpus import find_documents
 from .errors import InputError
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
 from .persist import MODEL_FILE, load_model, verify_model
-from .records import Document, Prediction, Sentence
+from .records import Document, Prediction, Problem, Sentence, TaggedSentence
 from .segment import load_pipeline, pipeline_key, segment
 from .taxonomy import Taxonomy
 
@@ -60,6 +63,18 @@ class DocumentResult:
     characters: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+
+    @property
+    def problem(self) -> Problem | None:
+        """The failure of this document as a `Problem`, or None when it was read."""
+        if self.error is None:
+            return None
+        return Problem(self.document.path, self.document.municipality, self.error)
+
+    def tagged(self) -> list[TaggedSentence]:
+        """The sentences with their municipality, labels and scores (empty without predictions)."""
+        municipality = self.document.municipality
+        return [TaggedSentence(s, municipality, p.labels, p.scores) for s, p in zip(self.sentences, self.predictions, strict=True)]
 
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
@@ -112,3 +127,46 @@ def extract_documents(documents: Iterable[Document], cache: ExtractionCache, eng
     """Process documents one by one, in order, without tagging."""
     for document in documents:
         yield process_document(document, cache, engine)
+
+
+@dataclass(frozen=True)
+class ExtractSummary:
+    """What `extract_corpus` did: documents read, sentences written, and the inputs that failed."""
+
+    documents: int
+    sentences: int
+    problems: tuple[Problem, ...]
+    failed: int
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of an extraction."""
+        return f"{self.documents} documents ({self.failed} failed), {self.sentences} sentences"
+
+
+def extract_corpus(
+    inputs: Sequence[str | Path],
+    output: TextIO,
+    cache: ExtractionCache | None = None,
+    engine: str = ENGINES[0],
+    on_start: Callable[[int], None] | None = None,
+    on_document: Callable[[DocumentResult], None] | None = None,
+) -> ExtractSummary:
+    """Extract the sentences of the documents under `inputs` to `output` as JSON Lines; a bad file is counted, never raised.
+
+    `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
+    """
+    documents, problems = find_documents(list(inputs))
+    if on_start:
+        on_start(len(documents))
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    n_sentences, failed = 0, []
+    for result in extract_documents(documents, cache or ExtractionCache(), engine):
+        if on_document:
+            on_document(result)
+        if result.problem:
+            failed.append(result.problem)
+            continue
+        for sentence in result.sentences:
+            output.write(encode(sentence.to_dict()) + "\n")
+        n_sentences += len(result.sentences)
+    return ExtractSummary(len(documents), n_sentences, tuple(problems) + tuple(failed), len(failed))
