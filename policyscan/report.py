@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .fileio import atomic_open
 from .process import DocumentResult
-from .profile import INSTRUMENTALISATION, RISK_AWARENESS, Profile
+from .profile import INSTRUMENTALISATION, MEASURES, RISK_AWARENESS, Profile
 from .records import Problem, TaggedSentence
 from .taxonomy import Taxonomy
 
@@ -61,14 +61,8 @@ def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
 
 # ---------------------------------------------------------------- CSV layouts
 
-DERIVED = (
-    "breadth",
-    "task_sentences",
-    "other_domain_share",
-    "instrumentalisation_per_1000",
-    "risk_awareness_per_1000",
-    "instrumentalisation_without_awareness",
-)
+#: The derived-measure columns, from the one definition in `profile.DerivedMeasures`.
+DERIVED = tuple(f.name for f in MEASURES)
 
 
 def _wide_header(taxonomy: Taxonomy) -> list[str]:
@@ -80,7 +74,7 @@ def _wide_values(profile: Profile) -> list[object]:
 
 
 def _derived_values(profile: Profile) -> list[object]:
-    return [getattr(profile, name) for name in DERIVED]
+    return profile.derived.values()
 
 
 def write_coverage(path: Path, profiles: Sequence[Profile], taxonomy: Taxonomy, codes: dict[str, str]) -> None:
@@ -224,14 +218,15 @@ def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], t
                 "name": p.key,
                 "documents": p.documents,
                 "sentences": p.sentences,
-                "derived": {name: getattr(p, name) for name in DERIVED},
+                "derived": dict(zip(DERIVED, p.derived.values(), strict=True)),
                 "cells": {c.label: {"n": c.sentences, "share": c.share, "present": c.present} for c in p.labels},
                 "evidence": evidence,
                 "risk": risk,
             }
         )
     labels = [{"id": lab.id, "name": lab.name_nl, "group": lab.group, "domain": lab.domain} for lab in taxonomy.labels]
-    return {"labels": labels, "municipalities": municipalities, "summary": summary}
+    measures = [{"id": f.name} | dict(f.metadata) for f in MEASURES]
+    return {"labels": labels, "measures": measures, "municipalities": municipalities, "summary": summary}
 
 
 def _json_for_script(data: dict) -> str:

@@ -41,14 +41,14 @@ def test_counts_shares_and_presence():
 
 def test_derived_measures():
     p = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
-    assert p.breadth == 3  # loneliness, care_ageing, living_environment (culture has one sentence)
-    assert p.task_sentences == 6
-    assert p.other_domain_share == pytest.approx(round(3 / 6, 4))  # culture, groen, dorpshuis
-    assert p.instrumentalisation_per_1000 == 250.0 and p.risk_awareness_per_1000 == 125.0
-    assert p.awareness_per_instrumentalisation == 0.5
-    assert p.instrumentalisation_without_awareness is True  # one stray risk sentence is below the presence rule
+    assert p.derived.breadth == 3  # loneliness, care_ageing, living_environment (culture has one sentence)
+    assert p.derived.task_sentences == 6
+    assert p.derived.other_domain_share == pytest.approx(round(3 / 6, 4))  # culture, groen, dorpshuis
+    assert p.derived.instrumentalisation_per_1000 == 250.0 and p.derived.risk_awareness_per_1000 == 125.0
+    assert p.derived.awareness_per_instrumentalisation == 0.5
+    assert p.derived.instrumentalisation_without_awareness is True  # one stray risk sentence is below the presence rule
     aware = build_profile("x", "x", [*SENTENCES, _tagged("c", 0, "Organisaties bepalen hun eigen koers.", ("risk_awareness",))], TAX, 3)
-    assert aware.instrumentalisation_without_awareness is False
+    assert aware.derived.instrumentalisation_without_awareness is False
 
 
 def test_evidence_is_the_highest_scoring_sentences():
@@ -67,6 +67,6 @@ def test_profiles_by_document_and_municipality_including_empty_ones():
         ("leeg", "Veendijk", 0),
     ]
     empty = docs[-1]
-    assert empty.other_domain_share is None and empty.instrumentalisation_per_1000 is None and empty.breadth == 0
+    assert empty.derived.other_domain_share is None and empty.derived.instrumentalisation_per_1000 is None and empty.derived.breadth == 0
     munis = profiles_by(SENTENCES + others, TAX, "municipality", {"Lindenhoek": ("Lindenhoek", 2), "Brugwaarde": ("Brugwaarde", 1)})
     assert [(p.key, p.documents, p.sentences) for p in munis] == [("Brugwaarde", 1, 1), ("Lindenhoek", 2, 8)]
