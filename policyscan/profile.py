@@ -19,8 +19,6 @@ import numpy as np
 from .records import TaggedSentence
 from .taxonomy import Taxonomy
 
-INSTRUMENTALISATION = "instrumentalisation"
-RISK_AWARENESS = "risk_awareness"
 EVIDENCE_PER_LABEL = 3
 
 
@@ -146,15 +144,15 @@ def build_profile(
 def _derived(coverage: tuple[LabelCoverage, ...], tagged: Sequence[TaggedSentence], taxonomy: Taxonomy) -> DerivedMeasures:
     """The derived measures of a profile from its label coverage."""
     tasks = set(taxonomy.group("task"))
-    other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == "other"}
+    other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == taxonomy.roles.other_domain}
     task_sentences = sum(1 for t in tagged if tasks & set(t.labels))
     other_sentences = sum(1 for t in tagged if other & set(t.labels))
     by_id = {c.label: c for c in coverage}
-    instr, aware = by_id.get(INSTRUMENTALISATION), by_id.get(RISK_AWARENESS)
+    instr, aware = by_id.get(taxonomy.roles.risk), by_id.get(taxonomy.roles.safeguard)
     return DerivedMeasures(
         breadth=sum(1 for c in coverage if c.label in tasks and c.present),
         task_sentences=task_sentences,
-        other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences else None,
+        other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences and taxonomy.roles.other_domain else None,
         instrumentalisation_per_1000=_per_1000(instr.sentences, len(tagged)) if instr else None,
         risk_awareness_per_1000=_per_1000(aware.sentences, len(tagged)) if aware else None,
         awareness_per_instrumentalisation=round(aware.sentences / instr.sentences, 3) if instr and aware and instr.sentences else None,

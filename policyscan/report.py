@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .fileio import atomic_open
 from .process import DocumentResult
-from .profile import INSTRUMENTALISATION, MEASURES, RISK_AWARENESS, Profile
+from .profile import MEASURES, Profile
 from .records import Problem, TaggedSentence
 from .taxonomy import Taxonomy
 
@@ -209,9 +209,9 @@ def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], t
             hits = sorted(by_cell.get((p.key, label), []), key=lambda t, lab=label: -t.scores[lab])
             evidence[label] = [_sentence_view(t, label) for t in hits[:REPORT_EVIDENCE]]
         risk = {
-            lab: [_sentence_view(t, lab) for t in by_cell.get((p.key, lab), [])]
-            for lab in (INSTRUMENTALISATION, RISK_AWARENESS)
-            if lab in taxonomy.ids
+            role: [_sentence_view(t, label) for t in by_cell.get((p.key, label), [])]
+            for role, label in (("risk", taxonomy.roles.risk), ("safeguard", taxonomy.roles.safeguard))
+            if label in taxonomy.ids
         }
         municipalities.append(
             {
