@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import ExtractionCache
+from .cache import DocumentCache
 from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
-from .persist import default_model_path
 from .process import DocumentResult, ModelRef, model_reference, process_document
 from .profile import Profile, profiles_by
 from .records import Document, Problem, TaggedSentence
@@ -48,7 +47,7 @@ class ScanSummary:
         )
 
 
-def _results(documents: Sequence[Document], cache: ExtractionCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
+def _results(documents: Sequence[Document], cache: DocumentCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
     """Tagged document results in input order, from `jobs` worker processes."""
     if jobs <= 1 or len(documents) <= 1:
         for document in documents:
@@ -158,7 +157,7 @@ def scan(
     model: str | Path | None = None,
     manifest: str | Path | None = None,
     jobs: int = 1,
-    cache: ExtractionCache | None = None,
+    cache: DocumentCache | None = None,
     engine: str = ENGINES[0],
     min_sentences: int = 2,
     force: bool = False,
@@ -171,13 +170,13 @@ def scan(
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
     started = time.monotonic()
-    ref = model_reference(model or default_model_path(), taxonomy)
+    ref = model_reference(model, taxonomy)
     documents, problems = find_documents(list(inputs), manifest)
     if on_start:
         on_start(len(documents))
     with results_folder(Path(outdir), force) as folder:
         results = []
-        for result in _results(documents, cache or ExtractionCache(), engine, jobs, ref):
+        for result in _results(documents, cache or DocumentCache(), engine, jobs, ref):
             results.append(result)
             if on_document:
                 on_document(result)

@@ -18,8 +18,8 @@ from .annotations import Annotation, Conflict, find_conflicts, merge, read_many
 from .errors import OutputExistsError
 from .evaluate import baseline_metrics, metrics, worst_errors
 from .model import CrossValidation, Model, ModelSettings, label_matrix
-from .persist import MODEL_FILE, load_model, save_model
-from .segment import load_pipeline, pipeline_id
+from .persist import ModelFolder, load_model
+from .segment import load_nlp, nlp_id
 from .taxonomy import Taxonomy
 
 DEFAULT_ANNOTATIONS = Path(__file__).resolve().parent.parent / "annotations"
@@ -66,6 +66,12 @@ def train_model(items: list[Annotation], taxonomy: Taxonomy, settings: ModelSett
     return TrainingResult(model, validation, cv, baseline, tuple(items), tuple(conflicts))
 
 
+def describe_features(settings: ModelSettings) -> str:
+    """The model card's one-line description of the features these settings build."""
+    (w_lo, w_hi), (c_lo, c_hi) = settings.word_ngrams, settings.char_ngrams
+    return f"tf-idf word {w_lo}-{w_hi}-grams + character {c_lo}-{c_hi}-grams within word boundaries (lowercased); no spaCy vectors"
+
+
 def build_card(
     result: TrainingResult, taxonomy: Taxonomy, settings: ModelSettings, spacy_pipeline: str, name: str, sources: list[str]
 ) -> dict:
@@ -84,7 +90,7 @@ def build_card(
             "label_counts": dict(zip(taxonomy.ids, map(int, counts), strict=True)),
             "conflicts_left_out": len(result.conflicts),
         },
-        "features": "tf-idf word 1-2-grams + character 3-5-grams within word boundaries (lowercased); no spaCy vectors",
+        "features": describe_features(settings),
         "feature_pipeline": None,
         "spacy_pipeline": spacy_pipeline,
         "settings": asdict(settings),
@@ -132,18 +138,18 @@ def train(
     force: bool = False,
 ) -> TrainingRun:
     """Train on merged annotations, measure on `dev` (never trained on) and save the model with its card into `output`."""
-    output = Path(output)
-    if (output / MODEL_FILE).exists() and not force:
-        raise OutputExistsError(f"{output} already holds a model; pass --force to replace it")
+    folder = ModelFolder.of(output)
+    if folder.model_file.exists() and not force:
+        raise OutputExistsError(f"{folder.folder} already holds a model; pass --force to replace it")
     result = train_model(items, taxonomy, settings, conflicts)
-    card = build_card(result, taxonomy, settings, pipeline_id(load_pipeline()), output.name, list(sources))
+    card = build_card(result, taxonomy, settings, nlp_id(load_nlp()), folder.name, list(sources))
     held_out = None
     if dev:
         dev_metrics, dev_baseline, _, _ = evaluate_items(result.model, read_many([dev], taxonomy), taxonomy)
         held_out = HeldOut(Path(dev).name, dev_metrics, dev_baseline)
         card |= {"dev_metrics": dev_metrics, "baseline_dev_metrics": dev_baseline, "dev_file": held_out.file}
-    save_model(result.model, output, card, force=force)
-    return TrainingRun(result, held_out, output)
+    folder.save(result.model, card, force=force)
+    return TrainingRun(result, held_out, folder.folder)
 
 
 @dataclass(frozen=True)

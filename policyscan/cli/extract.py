@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cache import ExtractionCache
+from ..cache import DocumentCache
 from ..process import DocumentResult, extract_corpus
 from ..progress import Progress
 from ._common import cache_options, finish, output_stream, warn
@@ -37,7 +37,7 @@ def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, c
         summary = extract_corpus(
             inputs,
             handle,
-            ExtractionCache(cache_dir, enabled=not no_cache),
+            DocumentCache(cache_dir, enabled=not no_cache),
             engine,
             on_start=lambda n: setattr(bar, "total", n),
             on_document=on_document,

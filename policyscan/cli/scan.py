@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cache import ExtractionCache
+from ..cache import DocumentCache
 from ..progress import Progress
 from ..scan import scan as run_scan
 from ..taxonomy import load_taxonomy
@@ -41,7 +41,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
             model=model,
             manifest=manifest,
             jobs=jobs,
-            cache=ExtractionCache(cache_dir, enabled=not no_cache),
+            cache=DocumentCache(cache_dir, enabled=not no_cache),
             engine=engine,
             min_sentences=min_sentences,
             force=force,
