@@ -38,7 +38,7 @@ import build_corpus  # noqa: E402
 
 from policyscan.extract import extract_pdf  # noqa: E402
 from policyscan.persist import load_model  # noqa: E402
-from policyscan.segment import load_pipeline, segment  # noqa: E402
+from policyscan.segment import load_nlp, segment  # noqa: E402
 from policyscan.taxonomy import load_taxonomy  # noqa: E402
 
 EXE = str(Path(sys.executable).parent / "policyscan")
@@ -92,7 +92,7 @@ def long_document_figures(repeat: int) -> dict:
     """Issue 2's measure: extraction pages/s on a 50+ page two-column PDF, and a cached second run."""
     import pypdfium2 as pdfium
 
-    from policyscan.cache import ExtractionCache
+    from policyscan.cache import DocumentCache
     from policyscan.extract import EXTRACTOR_VERSION
 
     path = two_column_document()
@@ -103,11 +103,11 @@ def long_document_figures(repeat: int) -> dict:
     figures["bare pdfplumber extract_text()"] = round(pages / median_time(lambda: _bare_pdfplumber([path]), repeat), 1)
     with tempfile.TemporaryDirectory() as tmp:
         cold = median_time(
-            lambda: ExtractionCache(tmp).get(path) and shutil.rmtree(Path(tmp) / f"extract-v{EXTRACTOR_VERSION}", ignore_errors=True),
+            lambda: DocumentCache(tmp).get(path) and shutil.rmtree(Path(tmp) / f"extract-v{EXTRACTOR_VERSION}", ignore_errors=True),
             repeat,
         )
-        ExtractionCache(tmp).get(path)
-        warm = median_time(lambda: ExtractionCache(tmp).get(path), repeat)
+        DocumentCache(tmp).get(path)
+        warm = median_time(lambda: DocumentCache(tmp).get(path), repeat)
     figures["cache: first run s"] = round(cold, 3)
     figures["cache: cached run s"] = round(warm, 4)
     figures["cache: speed-up"] = round(cold / warm, 1)
@@ -233,7 +233,7 @@ def main() -> None:
         t["pdftotext -layout (poppler)"] = median_time(lambda: _pdftotext(files), r)
     extraction = {name: round(pages / seconds, 1) for name, seconds in t.items()}
 
-    nlp = load_pipeline()
+    nlp = load_nlp()
     extractions = [extract_pdf(f) for f in files]
     sentences = [s for i, e in enumerate(extractions) for s in segment(e, str(i), nlp)]
     seg_time = median_time(lambda: [segment(e, str(i), nlp) for i, e in enumerate(extractions)], r)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .cache import ExtractionCache
+from .cache import DocumentCache
 from .corpus import find_documents, normalize_municipality
 from .errors import (
     AnnotationError,
@@ -19,11 +19,11 @@ from .errors import (
 )
 from .extract import extract_file, extract_pdf
 from .model import Model, ModelSettings
-from .persist import load_model, save_model
-from .profile import Profile, TaggedSentence, build_profile
-from .records import Block, Document, Extraction, Page, Prediction, Sentence
-from .scan import ScanSummary, scan
-from .segment import load_pipeline, segment
+from .persist import ModelFolder, load_model, save_model
+from .profile import Profile, build_profile
+from .records import Block, Document, Extraction, Page, Prediction, Problem, Sentence, TaggedSentence
+from .scan import ScanResult, ScanSummary, scan
+from .segment import load_nlp
 from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -31,19 +31,22 @@ __all__ = [
     "Block",
     "DamagedPDFError",
     "Document",
+    "DocumentCache",
     "EncryptedPDFError",
     "Extraction",
-    "ExtractionCache",
     "InputError",
     "Model",
     "ModelError",
+    "ModelFolder",
     "ModelSettings",
     "NoTextError",
     "NotAPDFError",
     "Page",
     "PolicyscanError",
     "Prediction",
+    "Problem",
     "Profile",
+    "ScanResult",
     "ScanSummary",
     "Sentence",
     "TaggedSentence",
@@ -54,10 +57,9 @@ __all__ = [
     "extract_pdf",
     "find_documents",
     "load_model",
-    "load_pipeline",
+    "load_nlp",
     "load_taxonomy",
     "normalize_municipality",
     "save_model",
     "scan",
-    "segment",
 ]

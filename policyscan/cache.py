@@ -1,4 +1,4 @@
-"""The extraction cache: extracted pages keyed by the file's content hash and the extractor version."""
+"""The document cache: extracted pages keyed by the file's content hash and the extractor version, and tagged sentences."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from .extract import ENGINES, EXTRACTOR_VERSION, extract_file
 from .fileio import atomic_write_text, file_hash
 from .records import Block, Extraction, Page
 
-ENV_VAR = "POLICYSCAN_CACHE_DIR"
+CACHE_ENV = "POLICYSCAN_CACHE_DIR"
 
 
 def default_cache_dir() -> Path:
     """$POLICYSCAN_CACHE_DIR, else the user's cache directory."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "policyscan"
 
@@ -45,8 +45,8 @@ def tag_key(digest: str, engine: str, pipeline: str, model: str) -> str:
     return hashlib.sha256("\n".join([digest, engine, EXTRACTOR_VERSION, pipeline, model]).encode()).hexdigest()
 
 
-class ExtractionCache:
-    """Extractions (and tagged sentences) on disk; a damaged or stale entry is ignored and rebuilt."""
+class DocumentCache:
+    """Extractions and tagged sentences of documents on disk; a damaged or stale entry is ignored and rebuilt."""
 
     def __init__(self, directory: str | Path | None = None, enabled: bool = True) -> None:
         self.directory = Path(directory) if directory else default_cache_dir()

@@ -5,23 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ManifestError
-from .records import Document
+from .records import Document, Problem
 
 SUFFIXES = (".pdf", ".txt")
 _PREFIX = re.compile(r"^(?:gemeente|gem\.|municipality of)\s+", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """An input that cannot become a document (missing file, no municipality)."""
-
-    path: str
-    municipality: str
-    reason: str
 
 
 _PARTICLES = {"aan", "bij", "de", "den", "der", "en", "het", "in", "op", "ter", "ten", "van"}

@@ -117,25 +117,25 @@ def cross_validate(texts: Sequence[str], y: np.ndarray, settings: ModelSettings)
     return CrossValidation(proba, decisions)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Model:
-    """A trained classifier: its label set, thresholds, fast scorer and what it was trained with.
+    """A trained classifier: its label set, thresholds, fast scorer and its card (what it was trained with).
 
-    `pipeline` is the scikit-learn pipeline it was exported from, loaded only when asked for.
+    `estimator` is the scikit-learn pipeline it was exported from, loaded only when asked for.
     """
 
     labels: tuple[str, ...]
     thresholds: np.ndarray
     scorer: Scorer
-    meta: dict = field(default_factory=dict)
-    pipeline_source: Callable[[], Pipeline] | None = field(default=None, repr=False)
+    card: dict = field(default_factory=dict)
+    estimator_source: Callable[[], Pipeline] | None = field(default=None, repr=False)
 
     @property
-    def pipeline(self) -> Pipeline:
+    def estimator(self) -> Pipeline:
         """The scikit-learn pipeline (loaded from the model file on first use)."""
-        if self.pipeline_source is None:
-            raise ValueError("this model has no scikit-learn pipeline attached")
-        return self.pipeline_source()
+        if self.estimator_source is None:
+            raise ValueError("this model has no scikit-learn estimator attached")
+        return self.estimator_source()
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, one column per label."""
@@ -177,5 +177,5 @@ def train(
         raise ValueError(f"too few positive examples for cross-validation (need {settings.cv}): {', '.join(missing)}")
     validation = cross_validate(texts, y, settings)
     thresholds = best_thresholds(y, validation.proba)
-    pipeline = build_pipeline(settings).fit(list(texts), y)
-    return Model(tuple(labels), thresholds, Scorer.from_pipeline(pipeline), pipeline_source=lambda: pipeline), validation
+    estimator = build_pipeline(settings).fit(list(texts), y)
+    return Model(tuple(labels), thresholds, Scorer.from_pipeline(estimator), estimator_source=lambda: estimator), validation

@@ -16,7 +16,9 @@ import json
 import os
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,12 +28,15 @@ from .model import Model
 from .scorer import Scorer
 from .taxonomy import Taxonomy
 
+if TYPE_CHECKING:  # scikit-learn is imported only to train, never to tag
+    from sklearn.pipeline import Pipeline
+
 FORMAT = 1
 MODEL_FILE = "model.skops"
 SCORER_FILE = "scorer.npz"
 CARD_JSON = "card.json"
 CARD_MD = "card.md"
-ENV_VAR = "POLICYSCAN_MODEL"
+MODEL_ENV = "POLICYSCAN_MODEL"
 
 #: The only types a model file may contain; anything else is refused before loading.
 TRUSTED_TYPES = (
@@ -59,31 +64,147 @@ TRUSTED_TYPES = (
 
 def default_model_path() -> Path:
     """$POLICYSCAN_MODEL, else the model shipped in the repository's models/default."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
     return Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A model on disk. A path names it by its folder or by the model file inside; `at` answers which, once."""
+
+    path: Path
+    folder: Path
+    model_file: Path
+
+    @classmethod
+    def at(cls, path: str | Path | None = None) -> ModelFolder:
+        """The model at `path` (default: $POLICYSCAN_MODEL or the shipped model): a file is the model file, anything else its folder."""
+        path = Path(path) if path else default_model_path()
+        return cls(path, path.parent, path) if path.is_file() else cls(path, path, path / MODEL_FILE)
+
+    @classmethod
+    def of(cls, directory: str | Path) -> ModelFolder:
+        """The model folder `directory`, which need not exist yet (to save into)."""
+        directory = Path(directory)
+        return cls(directory, directory, directory / MODEL_FILE)
+
+    @property
+    def scorer_file(self) -> Path:
+        return self.folder / SCORER_FILE
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    def card(self) -> dict:
+        """The card beside the model, or {} when there is none."""
+        card = self.folder / CARD_JSON
+        if not card.exists():
+            return {}
+        try:
+            return json.loads(card.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{card}: damaged model card ({exc.msg})") from exc
+
+    def identity(self, card: dict) -> str:
+        """What names this model's predictions in cache keys: the hash of its scorer (or model) file."""
+        return card.get("scorer_sha256") or card.get("model_sha256") or file_hash(self.model_file)
+
+    def save(self, model: Model, card: dict, force: bool = False) -> ModelFolder:
+        """Write the model, its scorer and its card (refused if the folder holds a model, unless `force`)."""
+        import skops.io as sio
+
+        if self.model_file.exists() and not force:
+            raise OutputExistsError(f"{self.folder} already holds a model; pass --force to replace it")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        thresholds = np.asarray(model.thresholds, dtype=float)
+        payload = {"format": FORMAT, "pipeline": model.estimator, "labels": list(model.labels), "thresholds": thresholds}
+        with atomic_open(self.model_file, "wb") as handle:
+            handle.write(sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
+        extra = {"labels": np.asarray(model.labels, dtype=str), "thresholds": thresholds}
+        with atomic_open(self.scorer_file, "wb") as handle:
+            Scorer(model.scorer.blocks, model.scorer.intercept, extra).save(handle)
+        card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, thresholds), strict=True))}
+        card |= {"model_sha256": file_hash(self.model_file), "scorer_sha256": file_hash(self.scorer_file)}
+        atomic_write_text(self.folder / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(self.folder / CARD_MD, card_markdown(card))
+        return self
+
+    def _checked_file(self) -> Path:
+        """The model file, refused when missing, a pickle, or not a skops archive."""
+        file = self.model_file
+        if not file.exists():
+            raise ModelError(f"{self.path}: no model found; train one with 'policyscan train' or pass --model")
+        head = file.read_bytes()[:2]
+        if head[:1] == b"\x80":
+            raise ModelError(f"{file}: this is a pickle file; policyscan loads only skops model files, because a pickle can run code")
+        if head != b"PK":
+            raise ModelError(f"{file}: not a policyscan model file (not a skops archive)")
+        return file
+
+    def verify(self, taxonomy: Taxonomy) -> dict:
+        """The card of a model whose files match the card and whose labels match the taxonomy, without loading it.
+
+        A folder without a card or scorer is loaded in full, so every refusal of `load` applies.
+        """
+        file = self._checked_file()
+        card = self.card()
+        if not (card.get("scorer_sha256") and card.get("labels") and self.scorer_file.exists()):
+            return card | {"labels": list(self.load(taxonomy).labels)}
+        _check_hash(file, card, "model_sha256")
+        _check_hash(self.scorer_file, card, "scorer_sha256")
+        check_pipeline(card, self.path)
+        _check_taxonomy(tuple(card["labels"]), card, taxonomy)
+        return card
+
+    def load(self, taxonomy: Taxonomy | None = None) -> Model:
+        """The model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
+        file = self._checked_file()
+        card = self.card()
+        _check_hash(file, card, "model_sha256")
+        check_pipeline(card, self.path)
+        payload: dict = {}
+
+        def estimator() -> Pipeline:
+            if not payload:
+                payload.update(load_payload(file))
+            return payload["pipeline"]
+
+        if card.get("scorer_sha256") and self.scorer_file.exists():
+            _check_hash(self.scorer_file, card, "scorer_sha256")
+            try:
+                scorer = Scorer.load(self.scorer_file)
+            except (ValueError, OSError, KeyError) as exc:
+                raise ModelError(f"{self.scorer_file}: damaged scorer file ({exc})") from exc
+            labels, thresholds = tuple(str(x) for x in scorer.extra["labels"]), scorer.extra["thresholds"]
+        else:  # a model without an exported scorer: export it from the estimator
+            scorer = Scorer.from_pipeline(estimator())
+            labels, thresholds = tuple(payload["labels"]), np.asarray(payload["thresholds"], dtype=float)
+        model = Model(labels, np.asarray(thresholds, dtype=float), scorer, card, estimator_source=estimator)
+        if taxonomy is not None:
+            check_compatible(model, taxonomy)
+        return model
 
 
 def save_model(model: Model, directory: str | Path, card: dict, force: bool = False) -> Path:
     """Write the model, its scorer and its card into `directory` (refused if it holds a model, unless `force`)."""
-    import skops.io as sio
+    return ModelFolder.of(directory).save(model, card, force).folder
 
-    directory = Path(directory)
-    if (directory / MODEL_FILE).exists() and not force:
-        raise OutputExistsError(f"{directory} already holds a model; pass --force to replace it")
-    directory.mkdir(parents=True, exist_ok=True)
-    thresholds = np.asarray(model.thresholds, dtype=float)
-    payload = {"format": FORMAT, "pipeline": model.pipeline, "labels": list(model.labels), "thresholds": thresholds}
-    with atomic_open(directory / MODEL_FILE, "wb") as handle:
-        handle.write(sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
-    scorer = Scorer(model.scorer.blocks, model.scorer.intercept, {"labels": np.asarray(model.labels, dtype=str), "thresholds": thresholds})
-    with atomic_open(directory / SCORER_FILE, "wb") as handle:
-        scorer.save(handle)
-    card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, thresholds), strict=True))}
-    card |= {"model_sha256": file_hash(directory / MODEL_FILE), "scorer_sha256": file_hash(directory / SCORER_FILE)}
-    atomic_write_text(directory / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    atomic_write_text(directory / CARD_MD, card_markdown(card))
-    return directory
+
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
+    """A saved model (default: $POLICYSCAN_MODEL or the shipped one); see `ModelFolder.load`."""
+    return ModelFolder.at(path).load(taxonomy)
+
+
+def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
+    """The card of a checked model, without loading it; see `ModelFolder.verify`."""
+    return ModelFolder.at(path).verify(taxonomy)
+
+
+def read_card(path: str | Path) -> dict:
+    """The card beside a model, or {} when there is none."""
+    return ModelFolder.at(path).card()
 
 
 def _declared_types(path: Path) -> set[str]:
@@ -95,30 +216,6 @@ def _declared_types(path: Path) -> set[str]:
     pairs = re.findall(r'"__class__":\s*"([^"]+)",\s*"__module__":\s*"([^"]+)"', schema)
     pairs += [(c, m) for m, c in re.findall(r'"__module__":\s*"([^"]+)",\s*"__class__":\s*"([^"]+)"', schema)]
     return {f"{module}.{cls}" for cls, module in pairs}
-
-
-def _model_file(path: Path) -> Path:
-    file = path / MODEL_FILE if path.is_dir() else path
-    if not file.exists():
-        raise ModelError(f"{path}: no model found; train one with 'policyscan train' or pass --model")
-    head = file.read_bytes()[:2]
-    if head[:1] == b"\x80":
-        raise ModelError(f"{file}: this is a pickle file; policyscan loads only skops model files, because a pickle can run code")
-    if head != b"PK":
-        raise ModelError(f"{file}: not a policyscan model file (not a skops archive)")
-    return file
-
-
-def read_card(path: str | Path) -> dict:
-    """The card beside a model, or {} when there is none."""
-    path = Path(path)
-    card = (path if path.is_dir() else path.parent) / CARD_JSON
-    if not card.exists():
-        return {}
-    try:
-        return json.loads(card.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{card}: damaged model card ({exc.msg})") from exc
 
 
 def _check_hash(file: Path, card: dict, key: str) -> None:
@@ -142,72 +239,24 @@ def load_payload(file: Path) -> dict:
     return payload
 
 
-def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
-    """The card of a model folder whose files match the card and whose labels match the taxonomy, without loading it.
-
-    A folder without a card or scorer is loaded in full, so every refusal of `load_model` applies.
-    """
-    path = Path(path)
-    file = _model_file(path)
-    card = read_card(path)
-    scorer_file = file.parent / SCORER_FILE
-    if not (card.get("scorer_sha256") and card.get("labels") and scorer_file.exists()):
-        model = load_model(path, taxonomy)
-        return card | {"labels": list(model.labels)}
-    _check_hash(file, card, "model_sha256")
-    _check_hash(scorer_file, card, "scorer_sha256")
-    check_pipeline(card, path)
-    _check_taxonomy(tuple(card["labels"]), card, taxonomy)
-    return card
-
-
-def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
-    """A saved model; refuses pickles, unexpected types, files changed after training and incompatible taxonomies."""
-    path = Path(path) if path else default_model_path()
-    file = _model_file(path)
-    card = read_card(path)
-    _check_hash(file, card, "model_sha256")
-    check_pipeline(card, path)
-    scorer_file = file.parent / SCORER_FILE
-    payload: dict = {}
-
-    def pipeline():
-        if not payload:
-            payload.update(load_payload(file))
-        return payload["pipeline"]
-
-    if card.get("scorer_sha256") and scorer_file.exists():
-        _check_hash(scorer_file, card, "scorer_sha256")
-        try:
-            scorer = Scorer.load(scorer_file)
-        except (ValueError, OSError, KeyError) as exc:
-            raise ModelError(f"{scorer_file}: damaged scorer file ({exc})") from exc
-        labels, thresholds = tuple(str(x) for x in scorer.extra["labels"]), scorer.extra["thresholds"]
-    else:  # a model without an exported scorer: export it from the pipeline
-        pipeline()
-        scorer = Scorer.from_pipeline(payload["pipeline"])
-        labels, thresholds = tuple(payload["labels"]), np.asarray(payload["thresholds"], dtype=float)
-    model = Model(labels, np.asarray(thresholds, dtype=float), scorer, card, pipeline_source=pipeline)
-    if taxonomy is not None:
-        check_compatible(model, taxonomy)
-    return model
-
-
 def check_pipeline(card: dict, path: Path) -> None:
-    """Refuse a model whose features were computed with another spaCy pipeline than the one this machine has."""
-    from .segment import pipeline_key
+    """Refuse a model whose features were computed with another spaCy pipeline than the one this machine has.
+
+    Cards record `feature_pipeline` as null while the features use no spaCy output; the check applies to a card that names one.
+    """
+    from .segment import nlp_key
 
     wanted = card.get("feature_pipeline")
-    if wanted and wanted != pipeline_key():
+    if wanted and wanted != nlp_key():
         raise ModelError(
-            f"{path}: the model's features come from spaCy pipeline {wanted}, but this machine has {pipeline_key()}; "
+            f"{path}: the model's features come from spaCy pipeline {wanted}, but this machine has {nlp_key()}; "
             "install that pipeline or retrain the model here"
         )
 
 
 def check_compatible(model: Model, taxonomy: Taxonomy) -> None:
     """Refuse a model whose label set differs from the taxonomy in use."""
-    _check_taxonomy(tuple(model.labels), model.meta, taxonomy)
+    _check_taxonomy(tuple(model.labels), model.card, taxonomy)
 
 
 def _check_taxonomy(labels: tuple[str, ...], card: dict, taxonomy: Taxonomy) -> None:

@@ -12,26 +12,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 
 import numpy as np
 
-from .records import Sentence
+from .records import TaggedSentence
 from .taxonomy import Taxonomy
 
-INSTRUMENTALISATION = "instrumentalisation"
-RISK_AWARENESS = "risk_awareness"
 EVIDENCE_PER_LABEL = 3
-
-
-@dataclass(frozen=True)
-class TaggedSentence:
-    """A sentence with its municipality, decided labels and per-label scores."""
-
-    sentence: Sentence
-    municipality: str
-    labels: tuple[str, ...]
-    scores: dict[str, float] = field(hash=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +35,55 @@ class LabelCoverage:
     evidence: tuple[TaggedSentence, ...]
 
 
+def _measure(title: str, description: str, display: str = "number") -> dict[str, str]:
+    """Field metadata of a derived measure: its report heading, its data-dictionary description, how the report shows it."""
+    return {"title": title, "description": description, "display": display}
+
+
+@dataclass(frozen=True)
+class DerivedMeasures:
+    """The measures that answer the research question; the one definition behind the CSV columns, the report and README."""
+
+    breadth: int = field(metadata=_measure("breadth", "number of task labels present"))
+    task_sentences: int = field(metadata=_measure("task sentences", "sentences with at least one task label"))
+    other_domain_share: float | None = field(
+        metadata=_measure(
+            "other-domain share",
+            "share of task sentences with a task outside the social domain (culture, living environment, sport, "
+            "sustainability, safety, economy)",
+            "percent",
+        )
+    )
+    instrumentalisation_per_1000: float | None = field(
+        metadata=_measure("instrumentalisation per 1,000", "instrumentalisation sentences per 1,000 sentences")
+    )
+    risk_awareness_per_1000: float | None = field(
+        metadata=_measure("risk awareness per 1,000", "risk-awareness sentences per 1,000 sentences")
+    )
+    awareness_per_instrumentalisation: float | None = field(
+        metadata=_measure(
+            "awareness per instrumentalisation",
+            "risk-awareness sentences per instrumentalisation sentence (below 1: more risky language than safeguards)",
+        )
+    )
+    instrumentalisation_without_awareness: bool | None = field(
+        metadata=_measure(
+            "instrumentalisation without awareness",
+            "`True` when instrumentalisation is present and risk awareness is not (both by the presence rule, so one stray "
+            "classifier decision neither raises nor clears the flag)",
+            "flag",
+        )
+    )
+
+    def values(self) -> list[object]:
+        """The measures in column order."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+#: The derived measures in column order, each with `name` and `metadata` (title, description, display).
+MEASURES: tuple[Field, ...] = fields(DerivedMeasures)
+
+
 @dataclass(frozen=True)
 class Profile:
     """Coverage of every label in one document or one municipality, with the derived measures."""
@@ -57,13 +94,7 @@ class Profile:
     sentences: int
     characters: int
     labels: tuple[LabelCoverage, ...]
-    breadth: int
-    task_sentences: int
-    other_domain_share: float | None
-    instrumentalisation_per_1000: float | None
-    risk_awareness_per_1000: float | None
-    awareness_per_instrumentalisation: float | None
-    instrumentalisation_without_awareness: bool | None
+    derived: DerivedMeasures
 
     def label(self, label_id: str) -> LabelCoverage:
         """The coverage of one label."""
@@ -99,12 +130,6 @@ def build_profile(
         for label in t.labels:
             by_label[label].append(t)
     coverage = tuple(_coverage(by_label[label], label, len(tagged), total_chars, min_sentences) for label in taxonomy.ids)
-    tasks = set(taxonomy.group("task"))
-    other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == "other"}
-    task_sentences = sum(1 for t in tagged if tasks & set(t.labels))
-    other_sentences = sum(1 for t in tagged if other & set(t.labels))
-    by_id = {c.label: c for c in coverage}
-    instr, aware = by_id.get(INSTRUMENTALISATION), by_id.get(RISK_AWARENESS)
     return Profile(
         key=key,
         municipality=municipality,
@@ -112,9 +137,22 @@ def build_profile(
         sentences=len(tagged),
         characters=total_chars,
         labels=coverage,
+        derived=_derived(coverage, tagged, taxonomy),
+    )
+
+
+def _derived(coverage: tuple[LabelCoverage, ...], tagged: Sequence[TaggedSentence], taxonomy: Taxonomy) -> DerivedMeasures:
+    """The derived measures of a profile from its label coverage."""
+    tasks = set(taxonomy.group("task"))
+    other = {lab.id for lab in taxonomy.labels if lab.group == "task" and lab.domain == taxonomy.roles.other_domain}
+    task_sentences = sum(1 for t in tagged if tasks & set(t.labels))
+    other_sentences = sum(1 for t in tagged if other & set(t.labels))
+    by_id = {c.label: c for c in coverage}
+    instr, aware = by_id.get(taxonomy.roles.risk), by_id.get(taxonomy.roles.safeguard)
+    return DerivedMeasures(
         breadth=sum(1 for c in coverage if c.label in tasks and c.present),
         task_sentences=task_sentences,
-        other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences else None,
+        other_domain_share=round(other_sentences / task_sentences, 4) if task_sentences and taxonomy.roles.other_domain else None,
         instrumentalisation_per_1000=_per_1000(instr.sentences, len(tagged)) if instr else None,
         risk_awareness_per_1000=_per_1000(aware.sentences, len(tagged)) if aware else None,
         awareness_per_instrumentalisation=round(aware.sentences / instr.sentences, 3) if instr and aware and instr.sentences else None,

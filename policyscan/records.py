@@ -81,8 +81,27 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """An input that could not be used or read: the file, its municipality (or ""), and the reason."""
+
+    path: str
+    municipality: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Prediction:
     """Per-label probabilities of one sentence and the labels above threshold."""
 
     labels: tuple[str, ...]
     scores: dict[str, float] = field(hash=False, compare=True)
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """A sentence with its municipality, decided labels and per-label scores."""
+
+    sentence: Sentence
+    municipality: str
+    labels: tuple[str, ...]
+    scores: dict[str, float] = field(hash=False)

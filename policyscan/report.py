@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .fileio import atomic_open
-from .profile import INSTRUMENTALISATION, RISK_AWARENESS, Profile, TaggedSentence
+from .process import DocumentResult
+from .profile import MEASURES, Profile
+from .records import Problem, TaggedSentence
 from .taxonomy import Taxonomy
 
 CSV_ENCODING = "utf-8-sig"
@@ -59,14 +61,8 @@ def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
 
 # ---------------------------------------------------------------- CSV layouts
 
-DERIVED = (
-    "breadth",
-    "task_sentences",
-    "other_domain_share",
-    "instrumentalisation_per_1000",
-    "risk_awareness_per_1000",
-    "instrumentalisation_without_awareness",
-)
+#: The derived-measure columns, from the one definition in `profile.DerivedMeasures`.
+DERIVED = tuple(f.name for f in MEASURES)
 
 
 def _wide_header(taxonomy: Taxonomy) -> list[str]:
@@ -78,7 +74,7 @@ def _wide_values(profile: Profile) -> list[object]:
 
 
 def _derived_values(profile: Profile) -> list[object]:
-    return [getattr(profile, name) for name in DERIVED]
+    return profile.derived.values()
 
 
 def write_coverage(path: Path, profiles: Sequence[Profile], taxonomy: Taxonomy, codes: dict[str, str]) -> None:
@@ -150,20 +146,41 @@ DOCUMENT_COLUMNS = (
 )
 
 
-def write_documents(path: Path, rows: Sequence[dict], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
+def _document_cells(result: DocumentResult) -> list[object]:
+    """The DOCUMENT_COLUMNS of one input document."""
+    d = result.document
+    status = "failed" if result.error else "ok"
+    warnings = "; ".join(result.warnings)
+    return [
+        d.doc_id,
+        d.path,
+        d.municipality,
+        d.code,
+        d.year,
+        d.title,
+        status,
+        result.error,
+        result.pages,
+        len(result.sentences),
+        result.characters,
+        warnings,
+    ]
+
+
+def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
     """documents.csv: one row per input document, with its own coverage when it was read."""
     header = [*DOCUMENT_COLUMNS, *DERIVED, *_wide_header(taxonomy)]
     out = []
-    for row in rows:
-        profile = profiles.get(row["doc_id"])
+    for result in results:
+        profile = profiles.get(result.document.doc_id)
         extra = [*_derived_values(profile), *_wide_values(profile)] if profile else [""] * (len(DERIVED) + 3 * len(taxonomy.ids))
-        out.append([row.get(c, "") for c in DOCUMENT_COLUMNS] + extra)
+        out.append(_document_cells(result) + extra)
     write_csv(path, header, out)
 
 
-def write_errors(path: Path, failures: Sequence[tuple[str, str, str]]) -> None:
+def write_errors(path: Path, problems: Sequence[Problem]) -> None:
     """errors.csv: file, municipality, reason."""
-    write_csv(path, ["path", "municipality", "reason"], failures)
+    write_csv(path, ["path", "municipality", "reason"], [(p.path, p.municipality, p.reason) for p in problems])
 
 
 # ---------------------------------------------------------------- HTML
@@ -192,23 +209,24 @@ def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], t
             hits = sorted(by_cell.get((p.key, label), []), key=lambda t, lab=label: -t.scores[lab])
             evidence[label] = [_sentence_view(t, label) for t in hits[:REPORT_EVIDENCE]]
         risk = {
-            lab: [_sentence_view(t, lab) for t in by_cell.get((p.key, lab), [])]
-            for lab in (INSTRUMENTALISATION, RISK_AWARENESS)
-            if lab in taxonomy.ids
+            role: [_sentence_view(t, label) for t in by_cell.get((p.key, label), [])]
+            for role, label in (("risk", taxonomy.roles.risk), ("safeguard", taxonomy.roles.safeguard))
+            if label in taxonomy.ids
         }
         municipalities.append(
             {
                 "name": p.key,
                 "documents": p.documents,
                 "sentences": p.sentences,
-                "derived": {name: getattr(p, name) for name in DERIVED},
+                "derived": dict(zip(DERIVED, p.derived.values(), strict=True)),
                 "cells": {c.label: {"n": c.sentences, "share": c.share, "present": c.present} for c in p.labels},
                 "evidence": evidence,
                 "risk": risk,
             }
         )
     labels = [{"id": lab.id, "name": lab.name_nl, "group": lab.group, "domain": lab.domain} for lab in taxonomy.labels]
-    return {"labels": labels, "municipalities": municipalities, "summary": summary}
+    measures = [{"id": f.name} | dict(f.metadata) for f in MEASURES]
+    return {"labels": labels, "measures": measures, "municipalities": municipalities, "summary": summary}
 
 
 def _json_for_script(data: dict) -> str:

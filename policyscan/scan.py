@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import shutil
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import ExtractionCache
+from .cache import DocumentCache
 from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
-from .persist import default_model_path
-from .pipeline import DocumentResult, ModelRef, model_reference, process_document
-from .profile import TaggedSentence, profiles_by
-from .records import Document
+from .process import DocumentResult, ModelRef, model_reference, process_document
+from .profile import Profile, profiles_by
+from .records import Document, Problem, TaggedSentence
 from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
 from .taxonomy import Taxonomy
 
@@ -37,7 +37,7 @@ class ScanSummary:
     sentences: int
     municipalities: int
     seconds: float
-    failures: tuple[tuple[str, str, str], ...]
+    failures: tuple[Problem, ...]
 
     def line(self) -> str:
         """The one-line summary printed at the end of a scan."""
@@ -47,7 +47,7 @@ class ScanSummary:
         )
 
 
-def _results(documents: Sequence[Document], cache: ExtractionCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
+def _results(documents: Sequence[Document], cache: DocumentCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
     """Tagged document results in input order, from `jobs` worker processes."""
     if jobs <= 1 or len(documents) <= 1:
         for document in documents:
@@ -56,30 +56,6 @@ def _results(documents: Sequence[Document], cache: ExtractionCache, engine: str,
     n = len(documents)
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(process_document, documents, [cache] * n, [engine] * n, [model] * n)
-
-
-def tagged_sentences(result: DocumentResult) -> list[TaggedSentence]:
-    """The sentences of one document with their municipality, labels and scores."""
-    municipality = result.document.municipality
-    return [TaggedSentence(s, municipality, p.labels, p.scores) for s, p in zip(result.sentences, result.predictions, strict=True)]
-
-
-def _document_row(result: DocumentResult) -> dict:
-    d = result.document
-    return {
-        "doc_id": d.doc_id,
-        "path": d.path,
-        "municipality": d.municipality,
-        "code": d.code,
-        "year": d.year,
-        "title": d.title,
-        "status": "failed" if result.error else "ok",
-        "error": result.error,
-        "pages": result.pages,
-        "sentences": len(result.sentences),
-        "characters": result.characters,
-        "warnings": "; ".join(result.warnings),
-    }
 
 
 def _prepare_output(outdir: Path, force: bool) -> Path:
@@ -104,6 +80,76 @@ def _swap_in(tmp: Path, outdir: Path) -> None:
         os.replace(tmp, outdir)
 
 
+@contextlib.contextmanager
+def results_folder(outdir: Path, force: bool) -> Iterator[Path]:
+    """A temporary folder to write into that replaces `outdir` when the block ends without error, else is removed."""
+    tmp = _prepare_output(outdir, force)
+    try:
+        yield tmp
+        _swap_in(tmp, outdir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan found, before it is written: per-document results, tagged sentences, profiles and failures."""
+
+    documents: tuple[DocumentResult, ...]
+    tagged: tuple[TaggedSentence, ...]
+    municipalities: tuple[Profile, ...]
+    per_document: dict[str, Profile] = field(hash=False)
+    problems: tuple[Problem, ...]
+    codes: dict[str, str] = field(hash=False)
+    model: str
+    min_sentences: int
+
+    def summary(self, seconds: float = 0.0) -> ScanSummary:
+        """The counts of the scan."""
+        ok = [r for r in self.documents if not r.error]
+        n_failed = len(self.documents) - len(ok)
+        pages = sum(r.pages for r in ok)
+        return ScanSummary(len(self.documents), n_failed, pages, len(self.tagged), len(self.municipalities), seconds, self.problems)
+
+
+def aggregate(
+    results: Sequence[DocumentResult], problems: Sequence[Problem], taxonomy: Taxonomy, model: str, min_sentences: int = 2
+) -> ScanResult:
+    """Profiles per municipality and per document from the tagged results; failed inputs (found or read) as problems."""
+    ok = [r for r in results if not r.error]
+    tagged = tuple(t for r in ok for t in r.tagged())
+    by_doc = {r.document.doc_id: (r.document.municipality, 1) for r in ok}
+    by_muni = {m: (m, n) for m, n in Counter(r.document.municipality for r in ok).items()}
+    municipal = profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)
+    per_doc = {p.key: p for p in profiles_by(tagged, taxonomy, "document", by_doc, min_sentences)}
+    codes = {r.document.municipality: r.document.code for r in results if r.document.code}
+    failed = tuple(problems) + tuple(r.problem for r in results if r.problem)
+    return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failed, codes, model, min_sentences)
+
+
+def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
+    """Write the files of a scan into `folder`, marked as a policyscan results folder."""
+    write_sentences(folder / "sentences.jsonl", result.tagged)
+    write_documents(folder / "documents.csv", result.documents, result.per_document, taxonomy)
+    write_coverage(folder / "coverage.csv", result.municipalities, taxonomy, result.codes)
+    write_coverage_long(folder / "coverage_long.csv", result.municipalities, taxonomy)
+    if result.problems:
+        write_errors(folder / "errors.csv", result.problems)
+    summary = result.summary()
+    meta = {
+        "documents": summary.documents,
+        "failed": summary.failed,
+        "pages": summary.pages,
+        "sentences": summary.sentences,
+        "municipalities": summary.municipalities,
+        "model": result.model,
+        "min_sentences": result.min_sentences,
+    }
+    write_report(folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta))
+    (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
+
+
 def scan(
     inputs: Sequence[str | Path],
     outdir: str | Path,
@@ -111,7 +157,7 @@ def scan(
     model: str | Path | None = None,
     manifest: str | Path | None = None,
     jobs: int = 1,
-    cache: ExtractionCache | None = None,
+    cache: DocumentCache | None = None,
     engine: str = ENGINES[0],
     min_sentences: int = 2,
     force: bool = False,
@@ -124,55 +170,16 @@ def scan(
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
     started = time.monotonic()
-    outdir = Path(outdir)
-    ref = model_reference(model or default_model_path(), taxonomy)
+    ref = model_reference(model, taxonomy)
     documents, problems = find_documents(list(inputs), manifest)
     if on_start:
         on_start(len(documents))
-    cache = cache or ExtractionCache()
-    tmp = _prepare_output(outdir, force)
-    try:
-        tagged, rows, failures = [], [], [(p.path, p.municipality, p.reason) for p in problems]
-        for result in _results(documents, cache, engine, jobs, ref):
-            rows.append(_document_row(result))
-            if result.error:
-                failures.append((result.document.path, result.document.municipality, result.error))
-            else:
-                tagged += tagged_sentences(result)
+    with results_folder(Path(outdir), force) as folder:
+        results = []
+        for result in _results(documents, cache or DocumentCache(), engine, jobs, ref):
+            results.append(result)
             if on_document:
                 on_document(result)
-        ok = [r for r in rows if r["status"] == "ok"]
-        by_doc = {r["doc_id"]: (r["municipality"], 1) for r in ok}
-        by_muni = {m: (m, n) for m, n in Counter(r["municipality"] for r in ok).items()}
-        municipal = profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)
-        per_doc = {p.key: p for p in profiles_by(tagged, taxonomy, "document", by_doc, min_sentences)}
-        codes = {r["municipality"]: r["code"] for r in rows if r["code"]}
-        summary = ScanSummary(
-            len(rows), len(rows) - len(ok), sum(r["pages"] for r in ok), len(tagged), len(municipal), 0.0, tuple(failures)
-        )
-        _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, ref.name, min_sentences)
-        _swap_in(tmp, outdir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return replace(summary, seconds=round(time.monotonic() - started, 2))
-
-
-def _write_all(tmp, tagged, rows, municipal, per_doc, codes, failures, taxonomy, summary, model_name, min_sentences) -> None:
-    write_sentences(tmp / "sentences.jsonl", tagged)
-    write_documents(tmp / "documents.csv", rows, per_doc, taxonomy)
-    write_coverage(tmp / "coverage.csv", municipal, taxonomy, codes)
-    write_coverage_long(tmp / "coverage_long.csv", municipal, taxonomy)
-    if failures:
-        write_errors(tmp / "errors.csv", failures)
-    meta = {
-        "documents": summary.documents,
-        "failed": summary.failed,
-        "pages": summary.pages,
-        "sentences": summary.sentences,
-        "municipalities": summary.municipalities,
-        "model": model_name,
-        "min_sentences": min_sentences,
-    }
-    write_report(tmp / "report.html", report_data(municipal, tagged, taxonomy, meta))
-    (tmp / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
+        scanned = aggregate(results, problems, taxonomy, ref.name, min_sentences)
+        write_results(folder, scanned, taxonomy)
+    return scanned.summary(round(time.monotonic() - started, 2))

@@ -46,30 +46,30 @@ def _add_abbreviations(nlp: Language) -> None:
             nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
 
 
-ENV_VAR = "POLICYSCAN_SPACY_PIPELINE"
+NLP_ENV = "POLICYSCAN_SPACY_PIPELINE"
 #: Bumped whenever the sentence rules change, so cached sentences are rebuilt.
 SEGMENTER_VERSION = "1"
 
 
 def _wanted(prefer: str | None) -> str:
-    return prefer or os.environ.get(ENV_VAR) or PREFERRED_PIPELINE
+    return prefer or os.environ.get(NLP_ENV) or PREFERRED_PIPELINE
 
 
-def load_pipeline(prefer: str | None = None) -> Language:
+def load_nlp(prefer: str | None = None) -> Language:
     """The Dutch pipeline: `prefer` (or $POLICYSCAN_SPACY_PIPELINE, or nl_core_news_md) when installed, else blank Dutch with rules.
 
     "blank" asks for the rule-based fallback even when a trained pipeline is installed.
     """
-    return _load_pipeline(_wanted(prefer))
+    return _load_nlp(_wanted(prefer))
 
 
-def pipeline_key(prefer: str | None = None) -> str:
-    """Which pipeline `load_pipeline` would give, without importing spaCy (for cache keys)."""
-    return _pipeline_key(_wanted(prefer))
+def nlp_key(prefer: str | None = None) -> str:
+    """Which pipeline `load_nlp` would give, without importing spaCy (for cache keys)."""
+    return _nlp_key(_wanted(prefer))
 
 
 @functools.lru_cache(maxsize=4)
-def _pipeline_key(wanted: str) -> str:
+def _nlp_key(wanted: str) -> str:
     spacy_version = metadata.version("spacy")
     if wanted != "blank" and importlib.util.find_spec(wanted) is not None:
         return f"{wanted}-{metadata.version(wanted)}/spacy-{spacy_version}/rules-{SEGMENTER_VERSION}"
@@ -77,7 +77,7 @@ def _pipeline_key(wanted: str) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _load_pipeline(prefer: str) -> Language:
+def _load_nlp(prefer: str) -> Language:
     import spacy
     from spacy.language import Language
 
@@ -97,7 +97,7 @@ def _load_pipeline(prefer: str) -> Language:
     return nlp
 
 
-def pipeline_id(nlp: Language) -> str:
+def nlp_id(nlp: Language) -> str:
     """A stable name for the pipeline, recorded in model cards."""
     import spacy
 
@@ -113,7 +113,7 @@ _LETTER = re.compile(r"[^\W\d_]{2}")
 
 def segment(extraction: Extraction, doc_id: str, nlp: Language | None = None) -> list[Sentence]:
     """The sentences of an extracted document, with page, section and page offsets."""
-    nlp = nlp or load_pipeline()
+    nlp = nlp or load_nlp()
     return list(_sentences(extraction, doc_id, nlp))
 
 
@@ -143,5 +143,5 @@ def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[S
 
 def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[str]:
     """Plain texts -> sentences, with the same rules as documents."""
-    nlp = nlp or load_pipeline()
+    nlp = nlp or load_nlp()
     return [s.text.strip() for doc in nlp.pipe(texts) for s in doc.sents if _LETTER.search(s.text)]

@@ -29,11 +29,25 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Which labels the derived measures read: the risk, the safeguard against it, and the domain outside the social one."""
+
+    risk: str | None = None
+    safeguard: str | None = None
+    other_domain: str | None = None
+
+
+#: The roles a taxonomy file without a [roles] table gets, where its labels allow them.
+DEFAULT_ROLES = Roles(risk="instrumentalisation", safeguard="risk_awareness", other_domain="other")
+
+
+@dataclass(frozen=True)
 class Taxonomy:
-    """An ordered set of labels with their groups and domains."""
+    """An ordered set of labels with their groups and domains, and the roles some of them play in the measures."""
 
     name: str
     labels: tuple[Label, ...]
+    roles: Roles = DEFAULT_ROLES
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -61,7 +75,7 @@ class Taxonomy:
 
     def to_dict(self) -> dict:
         """The taxonomy as plain data."""
-        return {"name": self.name, "labels": [asdict(label) for label in self.labels]}
+        return {"name": self.name, "roles": asdict(self.roles), "labels": [asdict(label) for label in self.labels]}
 
 
 def _validate_label(raw: dict, where: str) -> Label:
@@ -88,7 +102,27 @@ def parse_taxonomy(text: str, where: str = "taxonomy") -> Taxonomy:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise TaxonomyError(f"{where}: duplicate label ids: {', '.join(duplicates)}")
-    return Taxonomy(str(data.get("name", Path(where).stem)), labels)
+    return Taxonomy(str(data.get("name", Path(where).stem)), labels, _roles(data.get("roles"), labels, where))
+
+
+def _roles(raw: object, labels: tuple[Label, ...], where: str) -> Roles:
+    """The declared roles, checked against the labels; without a [roles] table, the default roles the labels allow."""
+    ids = {label.id for label in labels}
+    if raw is None:
+        return Roles(
+            risk=DEFAULT_ROLES.risk if DEFAULT_ROLES.risk in ids else None,
+            safeguard=DEFAULT_ROLES.safeguard if DEFAULT_ROLES.safeguard in ids else None,
+            other_domain=DEFAULT_ROLES.other_domain,
+        )
+    known = set(Roles.__dataclass_fields__)
+    if not isinstance(raw, dict) or set(raw) - known:
+        raise TaxonomyError(f"{where}: [roles] takes only {', '.join(sorted(known))}")
+    for role in ("risk", "safeguard"):
+        if role in raw and raw[role] not in ids:
+            raise TaxonomyError(f"{where}: role {role} = {raw[role]!r} is not a label id; use one of {', '.join(sorted(ids))}")
+    if "other_domain" in raw and raw["other_domain"] not in DOMAINS:
+        raise TaxonomyError(f"{where}: role other_domain = {raw['other_domain']!r}; use one of {', '.join(DOMAINS)}")
+    return Roles(**{role: str(value) for role, value in raw.items()})
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .annotations import Annotation, Conflict, merge, read_many
-from .evaluate import baseline_metrics, metrics
-from .model import CrossValidation, Model, ModelSettings, label_matrix, train
+from . import model as classifier
+from .annotations import Annotation, Conflict, find_conflicts, merge, read_many
+from .errors import OutputExistsError
+from .evaluate import baseline_metrics, metrics, worst_errors
+from .model import CrossValidation, Model, ModelSettings, label_matrix
+from .persist import ModelFolder, load_model
+from .segment import load_nlp, nlp_id
 from .taxonomy import Taxonomy
 
 DEFAULT_ANNOTATIONS = Path(__file__).resolve().parent.parent / "annotations"
@@ -55,11 +59,17 @@ def load_training_data(
 def train_model(items: list[Annotation], taxonomy: Taxonomy, settings: ModelSettings, conflicts: list[Conflict] = ()) -> TrainingResult:
     """Train on merged annotations and measure by cross-validation, with the keyword baseline on the same sentences."""
     texts = [a.text for a in items]
-    model, validation = train(texts, [a.labels for a in items], taxonomy.ids, settings)
+    model, validation = classifier.train(texts, [a.labels for a in items], taxonomy.ids, settings)
     y = label_matrix([a.labels for a in items], taxonomy.ids)
     cv = metrics(y, validation.decisions, taxonomy.ids, taxonomy)
     baseline = baseline_metrics(texts, y, taxonomy.ids, taxonomy)
     return TrainingResult(model, validation, cv, baseline, tuple(items), tuple(conflicts))
+
+
+def describe_features(settings: ModelSettings) -> str:
+    """The model card's one-line description of the features these settings build."""
+    (w_lo, w_hi), (c_lo, c_hi) = settings.word_ngrams, settings.char_ngrams
+    return f"tf-idf word {w_lo}-{w_hi}-grams + character {c_lo}-{c_hi}-grams within word boundaries (lowercased); no spaCy vectors"
 
 
 def build_card(
@@ -80,7 +90,7 @@ def build_card(
             "label_counts": dict(zip(taxonomy.ids, map(int, counts), strict=True)),
             "conflicts_left_out": len(result.conflicts),
         },
-        "features": "tf-idf word 1-2-grams + character 3-5-grams within word boundaries (lowercased); no spaCy vectors",
+        "features": describe_features(settings),
         "feature_pipeline": None,
         "spacy_pipeline": spacy_pipeline,
         "settings": asdict(settings),
@@ -97,3 +107,67 @@ def evaluate_items(model: Model, items: list[Annotation], taxonomy: Taxonomy) ->
     proba = model.predict_proba(texts)
     model_metrics = metrics(y, model.decide(proba), model.labels, taxonomy)
     return model_metrics, baseline_metrics(texts, y, model.labels, taxonomy), proba, y
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Model and keyword-baseline metrics on a held-out annotation file."""
+
+    file: str
+    metrics: dict
+    baseline: dict
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What `train` did: the training result, the held-out metrics (with `dev`) and where the model went."""
+
+    result: TrainingResult
+    dev: HeldOut | None
+    output: Path
+
+
+def train(
+    items: list[Annotation],
+    output: str | Path,
+    taxonomy: Taxonomy,
+    settings: ModelSettings,
+    conflicts: list[Conflict] = (),
+    sources: list[str] = (),
+    dev: str | Path | None = None,
+    force: bool = False,
+) -> TrainingRun:
+    """Train on merged annotations, measure on `dev` (never trained on) and save the model with its card into `output`."""
+    folder = ModelFolder.of(output)
+    if folder.model_file.exists() and not force:
+        raise OutputExistsError(f"{folder.folder} already holds a model; pass --force to replace it")
+    result = train_model(items, taxonomy, settings, conflicts)
+    card = build_card(result, taxonomy, settings, nlp_id(load_nlp()), folder.name, list(sources))
+    held_out = None
+    if dev:
+        dev_metrics, dev_baseline, _, _ = evaluate_items(result.model, read_many([dev], taxonomy), taxonomy)
+        held_out = HeldOut(Path(dev).name, dev_metrics, dev_baseline)
+        card |= {"dev_metrics": dev_metrics, "baseline_dev_metrics": dev_baseline, "dev_file": held_out.file}
+    folder.save(result.model, card, force=force)
+    return TrainingRun(result, held_out, folder.folder)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model's metrics on annotated sentences, the keyword baseline's, and the most confident errors."""
+
+    metrics: dict
+    baseline: dict
+    errors: list[dict]
+    conflicts: tuple[Conflict, ...]
+
+
+def evaluate(
+    files: list[str | Path], taxonomy: Taxonomy, model: str | Path | None = None, fmt: str | None = None, n_errors: int = 10
+) -> Evaluation:
+    """Score a saved model (default: $POLICYSCAN_MODEL or the shipped one) on annotation files, beside the keyword baseline."""
+    loaded = load_model(model, taxonomy)
+    items = read_many(files, taxonomy, fmt)
+    model_metrics, baseline, proba, y = evaluate_items(loaded, items, taxonomy)
+    errors = worst_errors([a.text for a in items], y, proba, loaded.thresholds, loaded.labels, n_errors)
+    return Evaluation(model_metrics, baseline, errors, tuple(find_conflicts(items)))

@@ -48,9 +48,9 @@ def engine(request) -> str:
 @pytest.fixture(scope="session")
 def nlp():
     """The Dutch pipeline, loaded once."""
-    from policyscan.segment import load_pipeline
+    from policyscan.segment import load_nlp
 
-    return load_pipeline("blank")
+    return load_nlp("blank")
 
 
 ROOT = Path(__file__).resolve().parent.parent

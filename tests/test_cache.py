@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from policyscan.cache import ExtractionCache
+from policyscan.cache import DocumentCache
 
 
 def _entries(cache_dir):
@@ -12,7 +12,7 @@ def _entries(cache_dir):
 
 
 def test_second_run_reads_the_cache(suite, tmp_path):
-    cache = ExtractionCache(tmp_path)
+    cache = DocumentCache(tmp_path)
     first = cache.get(suite["root"] / "brief.pdf")
     [entry] = _entries(tmp_path)
     data = json.loads(entry.read_text(encoding="utf-8"))
@@ -24,7 +24,7 @@ def test_second_run_reads_the_cache(suite, tmp_path):
 
 
 def test_damaged_entry_is_rebuilt(suite, tmp_path):
-    cache = ExtractionCache(tmp_path)
+    cache = DocumentCache(tmp_path)
     first = cache.get(suite["root"] / "brief.pdf")
     [entry] = _entries(tmp_path)
     entry.write_text('{"version": "1", "pages": [{"number": 1, "te', encoding="utf-8")
@@ -33,10 +33,10 @@ def test_damaged_entry_is_rebuilt(suite, tmp_path):
 
 
 def test_disabled_cache_writes_nothing(suite, tmp_path):
-    ExtractionCache(tmp_path, enabled=False).get(suite["root"] / "brief.pdf")
+    DocumentCache(tmp_path, enabled=False).get(suite["root"] / "brief.pdf")
     assert _entries(tmp_path) == []
 
 
 def test_env_var_sets_location(monkeypatch, tmp_path):
     monkeypatch.setenv("POLICYSCAN_CACHE_DIR", str(tmp_path / "elders"))
-    assert ExtractionCache().directory == tmp_path / "elders"
+    assert DocumentCache().directory == tmp_path / "elders"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import re
@@ -47,7 +48,7 @@ def test_thresholds_are_stored_and_used(small_model_dir):
     proba = model.predict_proba(SENTENCES)
     for prediction, row in zip(model.predict(SENTENCES), proba, strict=True):
         assert set(prediction.labels) == {lab for lab, p, t in zip(model.labels, row, model.thresholds, strict=True) if p >= t}
-    model.thresholds = np.full(len(model.labels), 1.01)
+    model = dataclasses.replace(model, thresholds=np.full(len(model.labels), 1.01))
     assert all(p.labels == () for p in model.predict(SENTENCES))
 
 
@@ -178,4 +179,22 @@ def test_model_refuses_another_feature_pipeline(small_model_dir, tmp_path):
     (copy / CARD_JSON).write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ModelError, match=re.escape("features come from spaCy pipeline nl_core_news_md-3.8.0")):
         load_model(copy)
-    assert load_model(small_model_dir).meta["feature_pipeline"] is None
+    assert load_model(small_model_dir).card["feature_pipeline"] is None
+
+
+def test_issue_10_card_describes_the_features_of_its_settings():
+    from policyscan.training import describe_features
+
+    assert describe_features(ModelSettings()) == read_card(ROOT / "models" / "default")["features"]
+    assert "word 1-3-grams + character 2-4-grams" in describe_features(ModelSettings(word_ngrams=(1, 3), char_ngrams=(2, 4)))
+
+
+def test_model_folder_is_named_by_its_folder_or_its_model_file(small_model_dir):
+    from policyscan.persist import ModelFolder
+
+    by_folder, by_file = ModelFolder.at(small_model_dir), ModelFolder.at(small_model_dir / MODEL_FILE)
+    assert by_folder.folder == by_file.folder == small_model_dir and by_folder.model_file == by_file.model_file
+    assert by_file.card() == by_folder.card() and by_file.verify(TAX)["labels"] == list(TAX.ids)
+    assert np.allclose(by_file.load(TAX).predict_proba(SENTENCES), by_folder.load(TAX).predict_proba(SENTENCES))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_folder.load().thresholds = np.zeros(len(TAX.ids))

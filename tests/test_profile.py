@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
-from policyscan.profile import TaggedSentence, build_profile, profiles_by
-from policyscan.records import Sentence
-from policyscan.taxonomy import load_taxonomy
+from policyscan.profile import build_profile, profiles_by
+from policyscan.records import Sentence, TaggedSentence
+from policyscan.taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 
 TAX = load_taxonomy()
 
@@ -41,14 +43,14 @@ def test_counts_shares_and_presence():
 
 def test_derived_measures():
     p = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
-    assert p.breadth == 3  # loneliness, care_ageing, living_environment (culture has one sentence)
-    assert p.task_sentences == 6
-    assert p.other_domain_share == pytest.approx(round(3 / 6, 4))  # culture, groen, dorpshuis
-    assert p.instrumentalisation_per_1000 == 250.0 and p.risk_awareness_per_1000 == 125.0
-    assert p.awareness_per_instrumentalisation == 0.5
-    assert p.instrumentalisation_without_awareness is True  # one stray risk sentence is below the presence rule
+    assert p.derived.breadth == 3  # loneliness, care_ageing, living_environment (culture has one sentence)
+    assert p.derived.task_sentences == 6
+    assert p.derived.other_domain_share == pytest.approx(round(3 / 6, 4))  # culture, groen, dorpshuis
+    assert p.derived.instrumentalisation_per_1000 == 250.0 and p.derived.risk_awareness_per_1000 == 125.0
+    assert p.derived.awareness_per_instrumentalisation == 0.5
+    assert p.derived.instrumentalisation_without_awareness is True  # one stray risk sentence is below the presence rule
     aware = build_profile("x", "x", [*SENTENCES, _tagged("c", 0, "Organisaties bepalen hun eigen koers.", ("risk_awareness",))], TAX, 3)
-    assert aware.instrumentalisation_without_awareness is False
+    assert aware.derived.instrumentalisation_without_awareness is False
 
 
 def test_evidence_is_the_highest_scoring_sentences():
@@ -67,6 +69,43 @@ def test_profiles_by_document_and_municipality_including_empty_ones():
         ("leeg", "Veendijk", 0),
     ]
     empty = docs[-1]
-    assert empty.other_domain_share is None and empty.instrumentalisation_per_1000 is None and empty.breadth == 0
+    assert empty.derived.other_domain_share is None and empty.derived.instrumentalisation_per_1000 is None and empty.derived.breadth == 0
     munis = profiles_by(SENTENCES + others, TAX, "municipality", {"Lindenhoek": ("Lindenhoek", 2), "Brugwaarde": ("Brugwaarde", 1)})
     assert [(p.key, p.documents, p.sentences) for p in munis] == [("Brugwaarde", 1, 1), ("Lindenhoek", 2, 8)]
+
+
+RENAMED = {"instrumentalisation": "inzet_als_middel", "risk_awareness": "waakzaamheid"}
+
+
+def _researcher_taxonomy(roles: str) -> Taxonomy:
+    """The shipped taxonomy with its risk labels renamed, as a researcher's own file would, and `roles` as its [roles] table."""
+    text = (resources.files("policyscan") / "data/taxonomy.toml").read_text(encoding="utf-8")
+    text = text[: text.index("[roles]")] + roles + text[text.index("[[label]]") :]
+    for old, new in RENAMED.items():
+        text = text.replace(f'id = "{old}"', f'id = "{new}"')
+    return parse_taxonomy(text, "onderzoek.toml")
+
+
+def _relabelled(tax: Taxonomy) -> list[TaggedSentence]:
+    out = []
+    for t in SENTENCES:
+        labels = tuple(RENAMED.get(label, label) for label in t.labels)
+        scores = {RENAMED.get(label, label): v for label, v in t.scores.items()}
+        out.append(TaggedSentence(t.sentence, t.municipality, labels, scores))
+    assert {label for t in out for label in t.labels} <= set(tax.ids)
+    return out
+
+
+def test_issue_10_a_researchers_taxonomy_keeps_the_measures_through_its_roles():
+    tax = _researcher_taxonomy('[roles]\nrisk = "inzet_als_middel"\nsafeguard = "waakzaamheid"\nother_domain = "other"\n\n')
+    mine = build_profile("Lindenhoek", "Lindenhoek", _relabelled(tax), tax, documents=2)
+    shipped = build_profile("Lindenhoek", "Lindenhoek", SENTENCES, TAX, documents=2)
+    assert mine.derived == shipped.derived and mine.derived.instrumentalisation_per_1000 == 250.0
+
+
+def test_undeclared_roles_leave_the_risk_measures_undefined_not_wrong():
+    tax = _researcher_taxonomy("")
+    assert tax.roles.risk is None and tax.roles.safeguard is None
+    derived = build_profile("Lindenhoek", "Lindenhoek", _relabelled(tax), tax, documents=2).derived
+    assert derived.instrumentalisation_per_1000 is None and derived.instrumentalisation_without_awareness is None
+    assert derived.breadth == 3 and derived.other_domain_share == pytest.approx(0.5)

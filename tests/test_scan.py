@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from policyscan.cli import main
+from policyscan.profile import MEASURES
 from policyscan.report import safe_cell
+from policyscan.taxonomy import load_taxonomy
 
 OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
 
@@ -165,3 +168,42 @@ def test_rescan_uses_cached_tags(corpus, tmp_path):
     entry.write_text("{kapot", encoding="utf-8")
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "three")]).exit_code == 0
     assert _sentences(tmp_path / "three") == _sentences(tmp_path / "one")
+
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _dictionary_columns(label_ids: tuple[str, ...]) -> set[str]:
+    """The column names README's data dictionary describes: table rows and the "`x.csv` ... has" and per-label paragraphs."""
+    section = README.split("### Data dictionary", 1)[1].split("\n## ", 1)[0]
+    names: set[str] = set()
+    for paragraph in section.split("\n\n"):
+        if paragraph.startswith("|"):
+            rows = [row for row in paragraph.splitlines() if row.startswith("| `")]
+            names |= {n for row in rows for n in re.findall(r"`([^`]+)`", row.split("|")[1])}
+        elif re.match(r"`\w+\.csv` (also )?has", paragraph):
+            names |= set(re.findall(r"`([^`]+)`", re.sub(r"\([^)]*\)", "", paragraph))[1:])
+        elif paragraph.startswith("**Per label**"):
+            names |= {f"{label}{suffix}" for suffix in re.findall(r"`<label>(\w+)`", paragraph) for label in label_ids}
+    expanded = set()
+    for name in names:
+        ranged = re.fullmatch(r"(\w+_)(\d)\.\.(\d)", name)
+        expanded |= {f"{ranged[1]}{i}" for i in range(int(ranged[2]), int(ranged[3]) + 1)} if ranged else {name}
+    return expanded
+
+
+def test_readme_data_dictionary_names_exactly_the_columns_written(scanned):
+    out, _ = scanned
+    written = set()
+    for name in ("documents.csv", "coverage.csv", "coverage_long.csv", "errors.csv"):
+        with (out / name).open(encoding="utf-8-sig", newline="") as handle:
+            written |= set(next(csv.reader(handle)))
+    described = _dictionary_columns(load_taxonomy().ids)
+    assert written - described == set(), "columns written but missing from README's data dictionary"
+    assert described - written == set(), "columns in README's data dictionary that no file has"
+
+
+def test_readme_describes_each_derived_measure_as_its_definition_does():
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", README, re.M))
+    for measure in MEASURES:
+        assert rows.get(measure.name) == measure.metadata["description"], measure.name

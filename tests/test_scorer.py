@@ -24,9 +24,9 @@ def texts() -> list[str]:
 
 def test_scorer_equals_the_sklearn_pipeline(small_model_dir, texts):
     model = load_model(small_model_dir)
-    expected = model.pipeline.predict_proba(texts)
+    expected = model.estimator.predict_proba(texts)
     assert np.allclose(model.predict_proba(texts), expected, rtol=0, atol=1e-12)
-    assert np.allclose(Scorer.from_pipeline(model.pipeline).predict_proba(texts), expected, rtol=0, atol=1e-12)
+    assert np.allclose(Scorer.from_pipeline(model.estimator).predict_proba(texts), expected, rtol=0, atol=1e-12)
 
 
 def test_char_ngrams_match_sklearn():

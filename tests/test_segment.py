@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyscan.records import Block, Extraction, Page
-from policyscan.segment import pipeline_id, segment, split_sentences
+from policyscan.segment import nlp_id, segment, split_sentences
 
 POOL = [
     "De gemeente ondersteunt o.a. het vrijwilligerspunt en de mantelzorgcoördinator.",
@@ -24,8 +24,8 @@ def test_abbreviations_and_amounts_never_end_a_sentence(nlp):
     assert split_sentences([" ".join(POOL)], nlp) == POOL
 
 
-def test_pipeline_id_names_the_fallback(nlp):
-    assert pipeline_id(nlp).startswith("blank-nl-rules/spacy-")
+def test_nlp_id_names_the_fallback(nlp):
+    assert nlp_id(nlp).startswith("blank-nl-rules/spacy-")
 
 
 def _extraction(texts: list[str]) -> Extraction:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from policyscan.cli import main
 from policyscan.errors import TaxonomyError
-from policyscan.taxonomy import load_taxonomy, parse_taxonomy
+from policyscan.taxonomy import Roles, load_taxonomy, parse_taxonomy
 
 
 def test_default_taxonomy_matches_the_design():
@@ -41,3 +41,15 @@ def test_labels_command_prints_a_table():
     assert result.exit_code == 0
     assert result.output.splitlines()[0].split() == ["id", "group", "domain", "Dutch", "name"]
     assert "living_environment   task   other   Leefomgeving en openbare ruimte" in result.output
+
+
+def test_roles_are_read_from_the_file_and_checked():
+    assert load_taxonomy().roles == Roles(risk="instrumentalisation", safeguard="risk_awareness", other_domain="other")
+    one = '[[label]]\nid="x"\ngroup="risk"\ndomain="none"\nname_nl="X"\nname_en="X"\ndescription="d"\n'
+    assert parse_taxonomy(f'[roles]\nrisk = "x"\n{one}', "mine.toml").roles.risk == "x"
+    with pytest.raises(TaxonomyError, match="role safeguard = 'y' is not a label id"):
+        parse_taxonomy(f'[roles]\nsafeguard = "y"\n{one}', "mine.toml")
+    with pytest.raises(TaxonomyError, match=r"\[roles\] takes only"):
+        parse_taxonomy(f'[roles]\nrisico = "x"\n{one}', "mine.toml")
+    with pytest.raises(TaxonomyError, match="role other_domain = 'elders'"):
+        parse_taxonomy(f'[roles]\nother_domain = "elders"\n{one}', "mine.toml")

@@ -8,18 +8,21 @@ nor the model.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from .cache import ExtractionCache, tag_key
+from .cache import DocumentCache, tag_key
+from .corpus import find_documents
 from .errors import InputError
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
-from .persist import MODEL_FILE, load_model, verify_model
-from .records import Document, Prediction, Sentence
-from .segment import load_pipeline, pipeline_key, segment
+from .persist import ModelFolder, load_model
+from .records import Document, Prediction, Problem, Sentence, TaggedSentence
+from .segment import load_nlp, nlp_key, segment
 from .taxonomy import Taxonomy
 
 
@@ -38,15 +41,12 @@ class ModelRef:
     name: str
 
 
-def model_reference(path: str | Path, taxonomy: Taxonomy) -> ModelRef:
-    """A checked reference to a model folder (files match the card, labels match the taxonomy); loaded only on a cache miss."""
-    card = verify_model(path, taxonomy)
-    folder = Path(path) if Path(path).is_dir() else Path(path).parent
-    identity = (
-        card.get("scorer_sha256") or card.get("model_sha256") or file_hash(folder / MODEL_FILE if Path(path).is_dir() else Path(path))
-    )
+def model_reference(path: str | Path | None, taxonomy: Taxonomy) -> ModelRef:
+    """A checked reference to a model (files match the card, labels match the taxonomy); loaded only on a cache miss."""
+    folder = ModelFolder.at(path)
+    card = folder.verify(taxonomy)
     name = card.get("name", folder.name) + (f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else "")
-    return ModelRef(str(path), identity, tuple(card["labels"]), name)
+    return ModelRef(str(folder.path), folder.identity(card), tuple(card["labels"]), name)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,18 @@ class DocumentResult:
     characters: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+
+    @property
+    def problem(self) -> Problem | None:
+        """The failure of this document as a `Problem`, or None when it was read."""
+        if self.error is None:
+            return None
+        return Problem(self.document.path, self.document.municipality, self.error)
+
+    def tagged(self) -> list[TaggedSentence]:
+        """The sentences with their municipality, labels and scores (empty without predictions)."""
+        municipality = self.document.municipality
+        return [TaggedSentence(s, municipality, p.labels, p.scores) for s, p in zip(self.sentences, self.predictions, strict=True)]
 
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
@@ -81,11 +93,11 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))
 
 
-def process_document(document: Document, cache: ExtractionCache, engine: str = ENGINES[0], model: ModelRef | None = None) -> DocumentResult:
+def process_document(document: Document, cache: DocumentCache, engine: str = ENGINES[0], model: ModelRef | None = None) -> DocumentResult:
     """Extract, segment and (with a model) tag one document; an unreadable file becomes a result with `error` set."""
     try:
         digest = file_hash(document.path) if cache.enabled else ""
-        key = tag_key(digest, engine, pipeline_key(), model.identity) if model and cache.enabled else None
+        key = tag_key(digest, engine, nlp_key(), model.identity) if model and cache.enabled else None
         cached = cache.get_tags(key) if key else None
         if cached is not None:
             try:
@@ -99,7 +111,7 @@ def process_document(document: Document, cache: ExtractionCache, engine: str = E
         return DocumentResult(document, error=f"cannot read file ({exc.strerror})")
     except Exception as exc:  # an unforeseen parser failure must not stop a batch
         return DocumentResult(document, error=f"extraction failed ({type(exc).__name__}: {exc})")
-    sentences = tuple(segment(extraction, document.doc_id, load_pipeline()))
+    sentences = tuple(segment(extraction, document.doc_id, load_nlp()))
     predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
     characters = sum(len(s.text) for s in sentences)
     result = DocumentResult(document, sentences, predictions, len(extraction.pages), characters, extraction.warnings)
@@ -108,7 +120,50 @@ def process_document(document: Document, cache: ExtractionCache, engine: str = E
     return result
 
 
-def extract_documents(documents: Iterable[Document], cache: ExtractionCache, engine: str = ENGINES[0]) -> Iterator[DocumentResult]:
+def extract_documents(documents: Iterable[Document], cache: DocumentCache, engine: str = ENGINES[0]) -> Iterator[DocumentResult]:
     """Process documents one by one, in order, without tagging."""
     for document in documents:
         yield process_document(document, cache, engine)
+
+
+@dataclass(frozen=True)
+class ExtractSummary:
+    """What `extract_corpus` did: documents read, sentences written, and the inputs that failed."""
+
+    documents: int
+    sentences: int
+    problems: tuple[Problem, ...]
+    failed: int
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of an extraction."""
+        return f"{self.documents} documents ({self.failed} failed), {self.sentences} sentences"
+
+
+def extract_corpus(
+    inputs: Sequence[str | Path],
+    output: TextIO,
+    cache: DocumentCache | None = None,
+    engine: str = ENGINES[0],
+    on_start: Callable[[int], None] | None = None,
+    on_document: Callable[[DocumentResult], None] | None = None,
+) -> ExtractSummary:
+    """Extract the sentences of the documents under `inputs` to `output` as JSON Lines; a bad file is counted, never raised.
+
+    `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
+    """
+    documents, problems = find_documents(list(inputs))
+    if on_start:
+        on_start(len(documents))
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    n_sentences, failed = 0, []
+    for result in extract_documents(documents, cache or DocumentCache(), engine):
+        if on_document:
+            on_document(result)
+        if result.problem:
+            failed.append(result.problem)
+            continue
+        for sentence in result.sentences:
+            output.write(encode(sentence.to_dict()) + "\n")
+        n_sentences += len(result.sentences)
+    return ExtractSummary(len(documents), n_sentences, tuple(problems) + tuple(failed), len(failed))

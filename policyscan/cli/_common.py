@@ -1,0 +1,67 @@
+"""What the commands share: the error mapping, common options, warnings and the end-of-run summary."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from ..annotations import FORMATS
+from ..errors import PolicyscanError
+from ..extract import ENGINES
+from ..fileio import atomic_open
+from ..records import Problem
+
+
+class PolicyscanGroup(click.Group):
+    """Turns library errors into one line on stderr (exit 1); --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyscanError as exc:
+            if ctx.meta.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+def warn(message: str) -> None:
+    """A line on stderr."""
+    click.echo(message, err=True)
+
+
+def output_stream(path: str) -> contextlib.AbstractContextManager:
+    """The stream to write data to: stdout for "-", else a file written atomically."""
+    return contextlib.nullcontext(sys.stdout) if path == "-" else atomic_open(path)
+
+
+def finish(problems: Sequence[Problem], summary: str, quiet: bool, with_municipality: bool = False) -> None:
+    """Report each failed input and the summary on stderr; exit 1 when an input failed."""
+    for p in problems:
+        where = f" [{p.municipality or 'no municipality'}]" if with_municipality else ""
+        warn(f"error: {p.path}: {p.reason}{where}")
+    if not quiet:
+        warn(f"done: {summary}")
+    if problems:
+        sys.exit(1)
+
+
+def cache_options(f: Callable) -> Callable:
+    """--no-cache, --cache-dir and --engine."""
+    f = click.option("--no-cache", is_flag=True, help="Parse every PDF again; neither read nor write the cache.")(f)
+    f = click.option(
+        "--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: $POLICYSCAN_CACHE_DIR or the user cache dir]."
+    )(f)
+    return click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True, help="PDF text engine.")(f)
+
+
+def taxonomy_option(f: Callable) -> Callable:
+    """--taxonomy FILE."""
+    return click.option("--taxonomy", type=click.Path(dir_okay=False), help="Taxonomy TOML file [default: the shipped one].")(f)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format [default: detected from the content].")
+model_option = click.option("--model", type=click.Path(), help="Model folder [default: $POLICYSCAN_MODEL or the shipped model].")

@@ -1,0 +1,128 @@
+"""The commands that learn and apply a model: train, evaluate and tag."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import numpy as np
+
+from ..model import Model, ModelSettings
+from ..persist import load_model
+from ..records import Prediction
+from ..taxonomy import load_taxonomy
+from ..training import evaluate, load_training_data, train
+from ._common import format_option, model_option, taxonomy_option, warn
+
+
+def _print_metrics(title: str, m: dict, baseline: dict | None = None) -> None:
+    click.echo(f"{title}: {m['sentences']} sentences")
+    header = f"  {'label':<22} {'prec':>6} {'recall':>6} {'F1':>6} {'supp':>5}" + (f" {'kw F1':>6}" if baseline else "")
+    click.echo(header)
+    for label, v in m["per_label"].items():
+        extra = f" {baseline['per_label'][label]['f1']:>6.3f}" if baseline else ""
+        click.echo(f"  {label:<22} {v['precision']:>6.3f} {v['recall']:>6.3f} {v['f1']:>6.3f} {v['support']:>5}{extra}")
+    groups = m.get("macro_f1_by_group", {})
+    line = f"  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  " + "  ".join(f"{g} macro-F1 {v:.3f}" for g, v in groups.items())
+    click.echo(line)
+    if baseline:
+        bgroups = baseline.get("macro_f1_by_group", {})
+        click.echo(
+            f"  keyword baseline: micro-F1 {baseline['micro_f1']:.3f}  macro-F1 {baseline['macro_f1']:.3f}  "
+            + "  ".join(f"{g} macro-F1 {v:.3f}" for g, v in bgroups.items())
+        )
+
+
+@click.command("train")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
+@click.option("--cv", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (training is deterministic for a seed).")
+@click.option("--with-default", is_flag=True, help="Train on the shipped annotations as well.")
+@click.option(
+    "--dev",
+    "dev",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Held-out annotations to report in the model card (never trained on).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing model.")
+@taxonomy_option
+@format_option
+def train_cli(files, output, cv, seed, with_default, dev, force, taxonomy, fmt) -> None:
+    """Train a model on annotation files, cross-validate it and write it with its card.
+
+    Example:
+
+        policyscan train annotations/ -o models/mine
+    """
+    tax = load_taxonomy(taxonomy)
+    items, conflicts = load_training_data(list(files), tax, with_default, fmt)
+    for conflict in conflicts:
+        warn(f"left out, {conflict.describe()}")
+    warn(f"training on {len(items)} sentences with {cv}-fold cross-validation ...")
+    sources = [str(f) for f in files] + (["<shipped annotations>"] if with_default else [])
+    run = train(items, output, tax, ModelSettings(cv=cv, seed=seed), conflicts, sources, dev, force)
+    _print_metrics("cross-validated", run.result.cv_metrics, run.result.baseline_cv_metrics)
+    if run.dev:
+        _print_metrics(f"held-out {run.dev.file}", run.dev.metrics, run.dev.baseline)
+    warn(f"model written to {output}")
+
+
+@click.command("evaluate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: micro_f1, macro_f1, per_label, baseline, errors.")
+@click.option("--errors", "n_errors", default=10, show_default=True, help="Show the N most confident errors.")
+@taxonomy_option
+@format_option
+def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
+    """Score a model on annotated sentences, side by side with the keyword baseline.
+
+    Example:
+
+        policyscan evaluate ../shared/dev/dev.jsonl --json
+    """
+    result = evaluate(list(files), load_taxonomy(taxonomy), model, fmt, n_errors)
+    for conflict in result.conflicts:
+        warn(f"warning: {conflict.describe()}")
+    if as_json:
+        click.echo(json.dumps(result.metrics | {"baseline": result.baseline, "errors": result.errors}, ensure_ascii=False))
+        return
+    _print_metrics("model", result.metrics, result.baseline)
+    for e in result.errors:
+        click.echo(f"  {e['kind']:<14} {e['label']:<20} {e['score']:.2f}  {e['text']}")
+
+
+@click.command("tag")
+@click.argument("texts", nargs=-1)
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: text, labels, scores.")
+@click.option("--explain", is_flag=True, help="Show the features that pushed each label.")
+def tag_cli(texts, model, as_json, explain) -> None:
+    """Tag sentences given as arguments, or one per line on stdin (no argument or -).
+
+    Example:
+
+        echo "Vrijwilligers bezoeken eenzame ouderen." | policyscan tag --json
+    """
+    clf = load_model(model, load_taxonomy())
+    lines = [t for t in texts if t != "-"]
+    if not lines:
+        lines = [line.strip() for line in sys.stdin if line.strip()]
+    for text, prediction in zip(lines, clf.predict(lines), strict=True):
+        if as_json:
+            click.echo(json.dumps({"text": text, "labels": list(prediction.labels), "scores": prediction.scores}, ensure_ascii=False))
+        else:
+            click.echo(f"{', '.join(prediction.labels) or '-'}\t{text}")
+        if explain:
+            _print_explanation(clf, text, prediction)
+
+
+def _print_explanation(clf: Model, text: str, prediction: Prediction) -> None:
+    pushed = clf.explain(text)
+    order = np.argsort([-prediction.scores[label] for label in clf.labels])
+    for j in order[:4]:
+        label = clf.labels[j]
+        marks = ", ".join(f"{feat!r} {w:+.2f}" for feat, w in pushed[label] if w > 0)
+        click.echo(f"    {label:<20} {prediction.scores[label]:.2f} (threshold {clf.thresholds[j]:.2f}): {marks}")
