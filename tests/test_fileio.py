@@ -172,7 +172,7 @@ def test_read_text_cp1252_with_a_warning(tmp_path):
 def test_read_text_unknown_encoding_is_a_clear_error(tmp_path):
     path = tmp_path / "raar.txt"
     path.write_bytes(b"abc\x00\x00\x01\x02\x81\x8d\x00zz")
-    with pytest.raises(EncodingError, match="cannot tell the encoding .*save the file as UTF-8"):
+    with pytest.raises(EncodingError, match=r"cannot tell the encoding .*save the file as UTF-8"):
         read_text(path)
     path.write_bytes("Lindenhoek \x81".encode("latin-1"))
     with pytest.raises(EncodingError, match="cannot tell the encoding"):
