@@ -184,3 +184,25 @@ def test_read_text_of_a_workbook_says_so(tmp_path):
     path.write_bytes(b"PK\x03\x04rest")
     with pytest.raises(EncodingError, match="Excel workbook"):
         read_text(path)
+
+
+# ---------------------------------------------------------------- the manifest reader uses read_text (kept here: corpus.py's tests are edited in parallel)
+
+
+def test_issue_12_cp1252_manifest_is_read_with_a_warning(tmp_path):
+    from policyscan.corpus import read_manifest
+
+    path = tmp_path / "manifest.csv"
+    path.write_bytes("path;municipality;title\nnota.pdf;Súdwest-Fryslân;Nota één\n".encode("cp1252"))
+    with pytest.warns(PolicyscanWarning, match="read as Windows-1252"):
+        rows = read_manifest(path)
+    assert rows[(tmp_path / "nota.pdf").resolve()]["municipality"] == "Súdwest-Fryslân"
+    assert rows[(tmp_path / "nota.pdf").resolve()]["title"] == "Nota één"
+
+
+def test_utf16_manifest_is_read(tmp_path):
+    from policyscan.corpus import read_manifest
+
+    path = tmp_path / "manifest.csv"
+    path.write_bytes("path\tmunicipality\nnota.pdf\tLindenhoek\n".encode("utf-16"))
+    assert read_manifest(path)[(tmp_path / "nota.pdf").resolve()]["municipality"] == "Lindenhoek"
