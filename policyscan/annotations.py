@@ -2,8 +2,10 @@
 
 Formats: policyscan JSONL, Prodigy JSONL (`accept` with `options`, binary
 `label` + `answer`, or `cats`), doccano JSONL (`label`), Label Studio JSON
-export (`annotations` -> `result` -> `value` -> `choices`), spaCy DocBin
-(`.spacy`, `doc.cats`) and CSV (`text`, `labels` separated by `;`).
+export (`annotations` -> `result` -> `value` -> `choices`, `completed_by`) and
+JSON-MIN export, spaCy DocBin (`.spacy`, `doc.cats`) and CSV (`text`, `labels`
+separated by `;`; columns separated by commas, semicolons or tabs). Text files
+are read as UTF-8, UTF-16 (by BOM) or, with a warning, Windows-1252.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from .quality import variety
 from .taxonomy import Taxonomy
 
 FORMATS = ("policyscan", "prodigy", "doccano", "labelstudio", "spacy", "csv")
+# tools whose choices annotators see by name: a label may be given by its Dutch or English name there
+NAMED_FORMATS = ("labelstudio", "doccano")
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,10 @@ _READERS = {
 
 
 def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: str | None = None) -> list[Annotation]:
-    """The annotations in one file; with a taxonomy, labels given by name become ids and a label outside it is an error."""
+    """The annotations in one file; with a taxonomy, a label outside it is an error naming file and line.
+
+    In Label Studio and doccano files a label may be given by its name (Dutch or English); it becomes the id.
+    """
     path = Path(path)
     if not path.is_file():
         raise AnnotationError(f"{path}: file not found")
@@ -303,7 +310,9 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: st
     text = "" if binary else _decoded(path)
     fmt = fmt or detect_format(path, text)
     lookup = label_lookup(taxonomy) if taxonomy is not None else {}
-    items = [replace(item, labels=_canonical(item.labels, lookup)) for item in _READERS[fmt](path, text, lookup)]
+    items = list(_READERS[fmt](path, text, lookup))
+    if fmt in NAMED_FORMATS:
+        items = [replace(item, labels=_canonical(item.labels, lookup)) for item in items]
     if taxonomy is not None:
         known = set(taxonomy.ids)
         for item in items:

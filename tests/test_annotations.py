@@ -300,6 +300,14 @@ def test_issue_12_labelstudio_json_min_export(tmp_path):
     ]
 
 
+def test_issue_12_label_names_in_doccano_but_ids_in_policyscan_files(tmp_path):
+    doccano = _write(tmp_path / "doccano.jsonl", json.dumps({"id": 1, "text": A, "label": ["Cultuur en Erfgoed"]}) + "\n")
+    assert read_annotations(doccano, TAX)[0].labels == ("culture",)
+    own = _write(tmp_path / "eigen.jsonl", json.dumps({"text": A, "labels": ["Cultuur en erfgoed"]}) + "\n")
+    with pytest.raises(AnnotationError, match="unknown label 'Cultuur en erfgoed'"):
+        read_annotations(own, TAX)
+
+
 @pytest.mark.parametrize(("name", "content"), [("leeg.jsonl", ""), ("leeg.json", "\n  \n"), ("leeg.csv", ""), ("leeg.spacy", "")])
 def test_issue_12_empty_file_says_empty_file(tmp_path, name, content):
     path = _write(tmp_path / name, content)
