@@ -2,8 +2,10 @@
 
 Formats: policyscan JSONL, Prodigy JSONL (`accept` with `options`, binary
 `label` + `answer`, or `cats`), doccano JSONL (`label`), Label Studio JSON
-export (`annotations` -> `result` -> `value` -> `choices`), spaCy DocBin
-(`.spacy`, `doc.cats`) and CSV (`text`, `labels` separated by `;`).
+export (`annotations` -> `result` -> `value` -> `choices`, `completed_by`) and
+JSON-MIN export, spaCy DocBin (`.spacy`, `doc.cats`) and CSV (`text`, `labels`
+separated by `;`; columns separated by commas, semicolons or tabs). Text files
+are read as UTF-8, UTF-16 (by BOM) or, with a warning, Windows-1252.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import io
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 
-from .errors import AnnotationError
-from .fileio import atomic_open
+from .errors import AnnotationError, EncodingError
+from .fileio import open_output, read_text
 from .quality import variety
 from .taxonomy import Taxonomy
 
 FORMATS = ("policyscan", "prodigy", "doccano", "labelstudio", "spacy", "csv")
+# tools whose choices annotators see by name: a label may be given by its Dutch or English name there
+NAMED_FORMATS = ("labelstudio", "doccano")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,15 @@ class Annotation:
 # ---------------------------------------------------------------- detection
 
 
-def detect_format(path: str | Path) -> str:
+def _decoded(path: Path) -> str:
+    """The file's text in whatever encoding it came in (see fileio.read_text)."""
+    try:
+        return read_text(path)
+    except EncodingError as exc:
+        raise AnnotationError(str(exc)) from exc
+
+
+def detect_format(path: str | Path, text: str | None = None) -> str:
     """The format of an annotation file, from its suffix and content."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -54,7 +66,9 @@ def detect_format(path: str | Path) -> str:
         return "spacy"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    head = path.read_text(encoding="utf-8-sig")[:4096].lstrip()
+    head = (_decoded(path) if text is None else text)[:4096].lstrip()
+    if not head:
+        raise AnnotationError(f"{path}: empty file (no annotations in it)")
     if head.startswith("["):
         return "labelstudio"
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
@@ -79,21 +93,41 @@ def _detect_object(obj: object, path: Path) -> str:
     raise AnnotationError(f"{path}:1: cannot tell the format (keys {sorted(obj)}); pass --format")
 
 
+# ---------------------------------------------------------------- label names
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def label_lookup(taxonomy: Taxonomy) -> dict[str, str]:
+    """Label ids keyed by every way a tool may spell them: the id, the Dutch and the English name (case-insensitive)."""
+    lookup = {}
+    for label in taxonomy.labels:
+        for spelling in (label.name_en, label.name_nl, label.id):
+            lookup[_norm(spelling)] = label.id
+    return lookup
+
+
+def _canonical(labels: tuple[str, ...], lookup: dict[str, str]) -> tuple[str, ...]:
+    """Labels given as names mapped to their ids; unknown labels are kept for the taxonomy check to report."""
+    return tuple(dict.fromkeys(lookup.get(_norm(label), label) for label in labels))
+
+
 # ---------------------------------------------------------------- readers
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AnnotationError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
-            if not isinstance(obj, dict):
-                raise AnnotationError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
-            yield number, obj
+def _json_lines(path: Path, text: str) -> Iterator[tuple[int, dict]]:
+    for number, line in enumerate(io.StringIO(text), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AnnotationError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(obj, dict):
+            raise AnnotationError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
+        yield number, obj
 
 
 def _text(obj: dict, path: Path, number: int) -> str:
@@ -109,8 +143,8 @@ def _label_list(value: object, path: Path, number: int, key: str) -> tuple[str, 
     return tuple(dict.fromkeys(value))
 
 
-def _read_policyscan(path: Path) -> Iterator[Annotation]:
-    for number, obj in _json_lines(path):
+def _read_policyscan(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
+    for number, obj in _json_lines(path, text):
         if "labels" not in obj:
             raise AnnotationError(f"{path}:{number}: missing 'labels' (use [] for a sentence with no label)")
         labels = _label_list(obj["labels"], path, number, "labels")
@@ -126,9 +160,9 @@ def _cats_labels(cats: object, path: Path, number: int) -> tuple[str, ...]:
     return tuple(label for label, score in cats.items() if float(score) >= 0.5)
 
 
-def _read_prodigy(path: Path) -> Iterator[Annotation]:
+def _read_prodigy(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
     """Prodigy: answers `reject` and `ignore` are skipped, except a binary reject, which says only that the label is absent."""
-    for number, obj in _json_lines(path):
+    for number, obj in _json_lines(path, text):
         answer = obj.get("answer", "accept")
         if answer == "ignore" or (answer == "reject" and "label" not in obj):
             continue
@@ -143,49 +177,102 @@ def _read_prodigy(path: Path) -> Iterator[Annotation]:
         yield Annotation(_text(obj, path, number), labels, str(obj.get("meta", {}).get("source", "")), "", str(path), number)
 
 
-def _read_doccano(path: Path) -> Iterator[Annotation]:
-    for number, obj in _json_lines(path):
+def _read_doccano(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
+    for number, obj in _json_lines(path, text):
         labels = obj.get("label", [])
         labels = [labels] if isinstance(labels, str) else labels
         yield Annotation(_text(obj, path, number), _label_list(labels, path, number, "label"), "", "", str(path), number)
 
 
-def _read_labelstudio(path: Path) -> Iterator[Annotation]:
-    """Label Studio: the last annotation that was not cancelled counts; a task with none is skipped."""
+def _read_labelstudio(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
+    """Label Studio's JSON export (tasks with `data` and `annotations`) or its JSON-MIN export (one flat object per annotation)."""
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8-sig"))
+        tasks = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnnotationError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from exc
     if not isinstance(tasks, list):
         raise AnnotationError(f"{path}:1: a Label Studio export is a JSON list of tasks")
     for number, task in enumerate(tasks, 1):
-        where = f"{path}: task {number}"
-        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise AnnotationError(f"{where}: missing 'data'")
-        valid = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
-        if not valid:
+        if not isinstance(task, dict):
+            raise AnnotationError(f"{path}: task {number}: expected a JSON object, got {type(task).__name__}")
+        reader = _labelstudio_task if "data" in task or "annotations" in task else _labelstudio_min
+        item = reader(task, f"{path}: task {number}", lookup)
+        if item is not None:
+            data = task["data"] if isinstance(task.get("data"), dict) else task
+            yield Annotation(*item[:2], str(data.get("source") or ""), item[2], str(path), number)
+
+
+def _labelstudio_task(task: dict, where: str, lookup: dict[str, str]) -> tuple[str, tuple[str, ...], str] | None:
+    """Text, choices and annotator of a full-export task: its last annotation that was not cancelled, or None."""
+    if not isinstance(task.get("data"), dict):
+        raise AnnotationError(f"{where}: missing 'data'")
+    valid = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+    if not valid:
+        return None
+    choices = [c for r in valid[-1].get("result", []) for c in r.get("value", {}).get("choices", [])]
+    return _labelstudio_text(task["data"], where), tuple(dict.fromkeys(choices)), _annotator(valid[-1].get("completed_by"))
+
+
+def _annotator(value: object) -> str:
+    """`completed_by`: a user id, or (in newer exports) an object with the user's email and id."""
+    if isinstance(value, dict):
+        value = value.get("email") or value.get("id")
+    return "" if value is None else str(value)
+
+
+def _labelstudio_text(data: dict, where: str) -> str:
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise AnnotationError(f"{where}: missing 'text' (name the text field $text in the labelling config)")
+    return " ".join(text.split())
+
+
+# JSON-MIN keys that are not the data or a control tag's answer
+_MIN_META = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement", "text", "source"}
+
+
+def _labelstudio_min(record: dict, where: str, lookup: dict[str, str]) -> tuple[str, tuple[str, ...], str]:
+    """Text, choices and annotator of a JSON-MIN record.
+
+    A choices tag's answer sits under the tag's name: one choice as a string, several as {"choices": [...]}.
+    A string counts as a choice when it names a label, so data fields such as a source are not taken for one.
+    """
+    choices: list[str] = []
+    for key, value in record.items():
+        if key in _MIN_META:
             continue
-        choices = [c for r in valid[-1].get("result", []) for c in r.get("value", {}).get("choices", [])]
-        text = task["data"].get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise AnnotationError(f"{where}: missing 'data.text'")
-        yield Annotation(" ".join(text.split()), tuple(dict.fromkeys(choices)), "", "", str(path), number)
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, dict) and isinstance(part.get("choices"), list):
+                choices += [str(c) for c in part["choices"]]
+            elif isinstance(part, str) and (_norm(part) in lookup or key in ("labels", "label", "choices")):
+                choices.append(part)
+    return _labelstudio_text(record, where), tuple(dict.fromkeys(choices)), _annotator(record.get("annotator"))
 
 
-def _read_csv(path: Path) -> Iterator[Annotation]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t") if sample else csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
-        if not reader.fieldnames or not {"text", "labels"} <= set(reader.fieldnames):
-            raise AnnotationError(f"{path}:1: a CSV needs the columns 'text' and 'labels'")
-        for number, row in enumerate(reader, 2):
-            labels = tuple(dict.fromkeys(x.strip() for x in (row["labels"] or "").split(";") if x.strip()))
-            yield Annotation(_text(row, path, number), labels, row.get("source") or "", row.get("annotator") or "", str(path), number)
+def _csv_dialect(header: str) -> type[csv.Dialect]:
+    """Comma, semicolon (Dutch Excel's default) or tab, whichever the header line uses most."""
+    delimiter = max(",;\t", key=header.count)
+    return csv.excel_tab if delimiter == "\t" else type("_semicolon", (csv.excel,), {"delimiter": delimiter})
 
 
-def _read_spacy(path: Path) -> Iterator[Annotation]:
+def _read_csv(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
+    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if not header:
+        raise AnnotationError(f"{path}: empty file (no annotations in it)")
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=_csv_dialect(header))
+    columns = [name.strip().lower() for name in reader.fieldnames or []]
+    if not {"text", "labels"} <= set(columns):
+        raise AnnotationError(
+            f"{path}:1: a CSV needs the columns 'text' and 'labels' (found {', '.join(repr(c) for c in columns)});"
+            " separate columns with commas or semicolons"
+        )
+    reader.fieldnames = columns
+    for number, row in enumerate(reader, 2):
+        labels = tuple(dict.fromkeys(x.strip() for x in (row["labels"] or "").split(";") if x.strip()))
+        yield Annotation(_text(row, path, number), labels, row.get("source") or "", row.get("annotator") or "", str(path), number)
+
+
+def _read_spacy(path: Path, text: str, lookup: dict[str, str]) -> Iterator[Annotation]:
     import spacy
     from spacy.tokens import DocBin
 
@@ -208,14 +295,24 @@ _READERS = {
 
 
 def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: str | None = None) -> list[Annotation]:
-    """The annotations in one file; with a taxonomy, a label outside it is an error naming file and line."""
+    """The annotations in one file; with a taxonomy, a label outside it is an error naming file and line.
+
+    In Label Studio and doccano files a label may be given by its name (Dutch or English); it becomes the id.
+    """
     path = Path(path)
     if not path.is_file():
         raise AnnotationError(f"{path}: file not found")
-    fmt = fmt or detect_format(path)
-    if fmt not in _READERS:
+    if path.stat().st_size == 0:
+        raise AnnotationError(f"{path}: empty file (no annotations in it)")
+    if fmt is not None and fmt not in _READERS:
         raise AnnotationError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    items = list(_READERS[fmt](path))
+    binary = fmt == "spacy" or (fmt is None and path.suffix.lower() == ".spacy")
+    text = "" if binary else _decoded(path)
+    fmt = fmt or detect_format(path, text)
+    lookup = label_lookup(taxonomy) if taxonomy is not None else {}
+    items = list(_READERS[fmt](path, text, lookup))
+    if fmt in NAMED_FORMATS:
+        items = [replace(item, labels=_canonical(item.labels, lookup)) for item in items]
     if taxonomy is not None:
         known = set(taxonomy.ids)
         for item in items:
@@ -354,11 +451,12 @@ def _labelstudio(items: list[Annotation]) -> list[dict]:
 
 
 def write_annotations(items: list[Annotation], path: str | Path, fmt: str, taxonomy: Taxonomy) -> None:
-    """Write annotations in one of FORMATS, atomically."""
+    """Write annotations in one of FORMATS (atomically to a file; "-" is stdout)."""
     if fmt == "spacy":
         _write_docbin(items, Path(path), taxonomy)
         return
-    with atomic_open(path, newline="") as handle:
+    # a CSV starts with a BOM so that Excel reads it as UTF-8
+    with open_output(path, newline="", encoding="utf-8-sig" if fmt == "csv" else "utf-8") as handle:
         if fmt == "policyscan":
             _write_lines(handle, (item.to_json() for item in items))
         elif fmt == "prodigy":
@@ -385,5 +483,5 @@ def _write_docbin(items: list[Annotation], path: Path, taxonomy: Taxonomy) -> No
         doc = nlp.make_doc(item.text)
         doc.cats = {label: float(label in item.labels) for label in taxonomy.ids}
         docbin.add(doc)
-    with atomic_open(path, "wb") as handle:
+    with open_output(path, "wb") as handle:
         handle.write(docbin.to_bytes())

@@ -56,14 +56,20 @@ def _doc_id(path: Path, taken: set[str]) -> str:
 
 def read_manifest(path: str | Path) -> dict[Path, dict[str, str]]:
     """Manifest rows keyed by resolved file path; paths are relative to the manifest's folder."""
+    import io  # imported here to keep this change to the reader (corpus.py is being edited in parallel)
+
+    from .errors import EncodingError
+    from .fileio import read_text
+
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = handle.readline()
-            handle.seek(0)
-            delimiter = max(",;\t", key=header.count)
-            rows = list(csv.DictReader(handle, delimiter=delimiter))
-    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+        text = read_text(path)  # UTF-8, UTF-16 or (with a warning) Windows-1252, as Excel saves it
+        header = text.splitlines()[0] if text else ""
+        delimiter = max(",;\t", key=header.count)
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except EncodingError as exc:
+        raise ManifestError(f"{path}: cannot read manifest: {exc.reason}") from exc
+    except (OSError, csv.Error) as exc:
         raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
     if not rows or not {"path", "municipality"} <= set(rows[0]):
         raise ManifestError(f"{path}: a manifest needs the columns 'path' and 'municipality'")

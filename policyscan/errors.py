@@ -32,6 +32,10 @@ class NoTextError(InputError):
     """The PDF has no text layer (scanned pages): it needs OCR first."""
 
 
+class EncodingError(InputError):
+    """A text file's encoding cannot be told (not UTF-8, UTF-16 or Windows-1252)."""
+
+
 class TaxonomyError(PolicyscanError):
     """The taxonomy file is invalid."""
 
@@ -50,3 +54,11 @@ class ManifestError(PolicyscanError):
 
 class OutputExistsError(PolicyscanError):
     """An output would be overwritten without --force."""
+
+
+class OutputError(PolicyscanError):
+    """An output path cannot be written (a folder, or a socket nobody listens on)."""
+
+
+class PolicyscanWarning(UserWarning):
+    """Something the user should know that does not stop the work (issued with `warnings.warn`)."""

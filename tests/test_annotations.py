@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from policyscan.annotations import FORMATS, detect_format, find_conflicts, merge, read_annotations, read_many, statistics, write_annotations
+from policyscan.annotations import (
+    FORMATS,
+    Annotation,
+    detect_format,
+    find_conflicts,
+    merge,
+    read_annotations,
+    read_many,
+    statistics,
+    write_annotations,
+)
 from policyscan.cli import main
-from policyscan.errors import AnnotationError
+from policyscan.errors import AnnotationError, PolicyscanWarning
 from policyscan.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,6 +244,116 @@ def test_readme_counts_table_is_current():
     assert result.output.strip() == table.strip(), "regenerate with: policyscan annotations stats annotations/ --markdown"
 
 
+# ---------------------------------------------------------------- issue 12, item 15: annotation input that holds
+
+
+def test_issue_12_semicolon_csv_from_dutch_excel(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(f'\ufefftext;labels;annotator\n{A};culture;an\n"{C}";"care_ageing;instrumentalisation";bo\n{B};;an\n'.encode())
+    got = [(a.text, a.labels, a.annotator) for a in read_annotations(path, TAX)]
+    assert got == [(A, ("culture",), "an"), (C, ("care_ageing", "instrumentalisation"), "bo"), (B, (), "an")]
+
+
+def test_issue_12_csv_headers_in_capitals_and_a_clear_error_for_missing_columns(tmp_path):
+    path = _write(tmp_path / "hoofd.csv", f"Text,Labels\n{A},culture\n")
+    assert [a.labels for a in read_annotations(path, TAX)] == [("culture",)]
+    path = _write(tmp_path / "zonder.csv", f"zin;code\n{A};culture\n")
+    with pytest.raises(AnnotationError, match=re.escape("needs the columns 'text' and 'labels' (found 'zin', 'code')")):
+        read_annotations(path, TAX)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig"])
+@pytest.mark.parametrize("name", ["batch.jsonl", "batch.csv", "batch.json"])
+def test_issue_12_utf16_files_are_decoded(tmp_path, encoding, name):
+    items = [Annotation(A, ("culture",), "Brugwaarde, nota 2024", "an"), Annotation(C, ("care_ageing", "instrumentalisation"))]
+    fmt = {"batch.csv": "csv", "batch.json": "labelstudio"}.get(name, "policyscan")
+    utf8 = tmp_path / f"utf8-{name}"
+    write_annotations(items, utf8, fmt, TAX)
+    path = tmp_path / name
+    path.write_bytes(utf8.read_text(encoding="utf-8-sig").encode(encoding))
+    assert [(a.text, a.labels) for a in read_annotations(path, TAX)] == [(a.text, a.labels) for a in items]
+
+
+def test_issue_12_unknown_encoding_is_a_clear_error(tmp_path):
+    path = tmp_path / "raar.jsonl"
+    path.write_bytes(json.dumps({"text": A, "labels": []}).encode() + b"\n\x81\x8d\x00\x01\x00")
+    with pytest.raises(AnnotationError, match=re.escape(f"{path}: cannot tell the encoding")):
+        read_annotations(path, TAX)
+
+
+def test_issue_12_cp1252_csv_is_read_with_a_warning(tmp_path):
+    text = "Café De Linde in Lindenhoek zoekt vrijwilligers voor het repair-café; kosten € 5."
+    path = tmp_path / "excel-ansi.csv"
+    path.write_bytes(f'text;labels\n"{text}";sustainability\n'.encode("cp1252"))
+    with pytest.warns(PolicyscanWarning, match="read as Windows-1252"):
+        [item] = read_annotations(path, TAX)
+    assert (item.text, item.labels) == (text, ("sustainability",))
+
+
+def _ls_task(text: str, choices: list[str], completed_by: object = 3, **data: str) -> dict:
+    result = [{"value": {"choices": choices}, "from_name": "taak", "to_name": "text", "type": "choices"}]
+    return {
+        "id": 1,
+        "data": {"text": text, **data},
+        "annotations": [{"result": result, "was_cancelled": False, "completed_by": completed_by}],
+    }
+
+
+def test_issue_12_labelstudio_dutch_label_names_and_completed_by(tmp_path):
+    tasks = [
+        _ls_task(A, ["Cultuur en erfgoed"], 3, source="Brugwaarde, nota 2024"),
+        _ls_task(C, ["Zorg, ouderen en langer thuis wonen", "instrumentaliseringsrisico"], {"id": 4, "email": "bo@brugwaarde.example"}),
+    ]
+    path = _write(tmp_path / "ls.json", json.dumps(tasks, ensure_ascii=False))
+    got = [(a.labels, a.annotator, a.source) for a in read_annotations(path, TAX)]
+    assert got == [(("culture",), "3", "Brugwaarde, nota 2024"), (("care_ageing", "instrumentalisation"), "bo@brugwaarde.example", "")]
+
+
+def test_issue_12_labelstudio_json_min_export(tmp_path):
+    meta = {"annotation_id": 9, "created_at": "2025-03-01T10:00:00Z", "updated_at": "2025-03-01T10:01:00Z", "lead_time": 4.2}
+    records = [
+        {"text": A, "id": 1, "taak": "Cultuur en erfgoed", "source": "Sport", "annotator": "an@lindenhoek.example", **meta},
+        {"text": C, "id": 2, "taak": {"choices": ["care_ageing", "Instrumentaliseringsrisico"]}, "annotator": 7, **meta},
+        {"text": B, "id": 3, "source": "Lindenhoek, raadsvoorstel", "annotator": 7, **meta},
+    ]
+    path = _write(tmp_path / "min.json", json.dumps(records, ensure_ascii=False))
+    assert detect_format(path) == "labelstudio"
+    got = [(a.text, a.labels, a.annotator, a.source) for a in read_annotations(path, TAX)]
+    assert got == [
+        (A, ("culture",), "an@lindenhoek.example", "Sport"),
+        (C, ("care_ageing", "instrumentalisation"), "7", ""),
+        (B, (), "7", "Lindenhoek, raadsvoorstel"),
+    ]
+
+
+def test_issue_12_label_names_in_doccano_but_ids_in_policyscan_files(tmp_path):
+    doccano = _write(tmp_path / "doccano.jsonl", json.dumps({"id": 1, "text": A, "label": ["Cultuur en Erfgoed"]}) + "\n")
+    assert read_annotations(doccano, TAX)[0].labels == ("culture",)
+    own = _write(tmp_path / "eigen.jsonl", json.dumps({"text": A, "labels": ["Cultuur en erfgoed"]}) + "\n")
+    with pytest.raises(AnnotationError, match="unknown label 'Cultuur en erfgoed'"):
+        read_annotations(own, TAX)
+
+
+@pytest.mark.parametrize(("name", "content"), [("leeg.jsonl", ""), ("leeg.json", "\n  \n"), ("leeg.csv", ""), ("leeg.spacy", "")])
+def test_issue_12_empty_file_says_empty_file(tmp_path, name, content):
+    path = _write(tmp_path / name, content)
+    with pytest.raises(AnnotationError, match=re.escape(f"{path}: empty file")):
+        read_annotations(path, TAX)
+
+
+def test_issue_12_csv_output_starts_with_a_bom_for_excel(tmp_path):
+    out = tmp_path / "voor-excel.csv"
+    write_annotations([Annotation(A, ("culture",))], out, "csv", TAX)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbftext,labels,")
+    result = CliRunner().invoke(main, ["annotations", "convert", str(out), "-o", str(tmp_path / "terug.csv"), "--to", "csv"])
+    assert result.exit_code == 0 and (tmp_path / "terug.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_annotations_written_to_stdout(capsys):
+    write_annotations([Annotation(A, ("culture",), "nota", "an")], "-", "policyscan", TAX)
+    assert json.loads(capsys.readouterr().out) == {"text": A, "labels": ["culture"], "source": "nota", "annotator": "an"}
+
+
 # ---------------------------------------------------------------- property: any text and label set survives every format
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -251,8 +371,6 @@ _ITEM = st.tuples(_TEXT.filter(lambda t: t.strip()), st.lists(st.sampled_from(TA
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(_ITEM, min_size=1, max_size=6, unique_by=lambda i: " ".join(i[0].lower().split())), fmt=st.sampled_from(FORMATS))
 def test_property_round_trip(tmp_path, items, fmt):
-    from policyscan.annotations import Annotation
-
     annotations = [Annotation(text, tuple(labels)) for text, labels in items]
     out = tmp_path / {"spacy": "p.spacy", "csv": "p.csv", "labelstudio": "p.json"}.get(fmt, "p.jsonl")
     write_annotations(annotations, out, fmt, TAX)
