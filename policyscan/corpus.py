@@ -25,7 +25,7 @@ GENERIC_FOLDERS = frozenset(
 # Words that start the document part of a file name ("lindenhoek_nota_2025.pdf"): the municipality is what comes before.
 _DOCUMENT_WORD = re.compile(
     r"^(?:nota|notitie|beleid\w*|vrijwillig\w*|raads\w*|rib|uitvoerings\w*|programma|plan|jaarverslag|evaluatie|visie|"
-    r"subsidie\w*|verordening|kadernota|wmo|sociaal|mantelzorg\w*|coalitie\w*|concept|definitief|versie|bijlage|samenvatting|"
+    r"subsidie\w*|verordening|jaarstukken|jaarrekening|begroting|besluit\w*|kadernota|wmo|sociaal|mantelzorg\w*|coalitie\w*|concept|definitief|versie|bijlage|samenvatting|"
     r"meedoen|v\d+|\d.*)$",
     re.IGNORECASE,
 )
