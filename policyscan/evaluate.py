@@ -15,7 +15,11 @@ from .taxonomy import Taxonomy
 
 
 def metrics(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy: Taxonomy | None = None) -> dict:
-    """Per-label precision, recall, F1 and support; micro and macro F1; macro F1 per label group."""
+    """Per-label precision, recall, F1 and support; micro and macro F1; macro F1 per label group; the headline figures.
+
+    A label that no sentence carries and none is predicted has F1 `None` (n/a) and is left out of the macro
+    averages: it says nothing about the model, and counting it as 0.0 would punish a small file for its topics.
+    """
     y, decided = y.astype(bool), decided.astype(bool)
     per_label = {}
     for j, label in enumerate(labels):
@@ -26,26 +30,64 @@ def metrics(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy:
     tp = int(np.sum(y & decided))
     result = {
         "sentences": len(y),
-        "micro_f1": _prf(tp, int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"],
+        "micro_f1": _prf(tp, int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"] or 0.0,
         "macro_f1": _mean([per_label[label]["f1"] for label in labels]),
         "per_label": per_label,
+        "not_applicable": [label for label in labels if per_label[label]["f1"] is None],
     }
     if taxonomy is not None:
         result["macro_f1_by_group"] = {
             g: _mean([per_label[lab]["f1"] for lab in taxonomy.group(g) if lab in per_label]) for g in taxonomy.groups
         }
+        result["headline"] = headline(y, decided, labels, taxonomy)
     return result
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+def headline(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy: Taxonomy) -> dict:
+    """The four figures the real-text evaluation is judged by, and how often the risk labels are predicted against how often they occur.
+
+    task micro-F1 pools all task labels; task macro-F1 averages the taxonomy's headline task labels (the ones
+    frequent in real documents); then the F1 of the risk and the safeguard label.
+    """
+    index = {label: j for j, label in enumerate(labels)}
+    tasks = [index[label] for label in taxonomy.group("task") if label in index]
+    frequent = [label for label in (taxonomy.roles.headline_tasks or taxonomy.group("task")) if label in index]
+    figures: dict[str, object] = {
+        "task_micro_f1": _pooled_f1(y[:, tasks], decided[:, tasks]),
+        "task_macro_f1_headline": _mean([_f1_or_none(y[:, index[label]], decided[:, index[label]]) for label in frequent]),
+        "headline_tasks": frequent,
+    }
+    for label in (taxonomy.roles.risk, taxonomy.roles.safeguard):
+        if label in index:
+            j = index[label]
+            figures[f"{label}_f1"] = _pooled_f1(y[:, [j]], decided[:, [j]])
+            figures[f"{label}_predicted"] = int(decided[:, j].sum())
+            figures[f"{label}_true"] = int(y[:, j].sum())
+    return figures
+
+
+def _pooled_f1(y: np.ndarray, decided: np.ndarray) -> float:
+    tp, fp, fn = int(np.sum(y & decided)), int(np.sum(~y & decided)), int(np.sum(y & ~decided))
+    return _prf(tp, fp, fn)["f1"] or 0.0
+
+
+def _f1_or_none(y: np.ndarray, decided: np.ndarray) -> float | None:
+    return _prf(int(np.sum(y & decided)), int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"]
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
+    """Precision, recall and F1; F1 is None when there is nothing to find and nothing was found."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
+    if tp + fp + fn == 0:
+        return {"precision": None, "recall": None, "f1": None}
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def _mean(values: list[float]) -> float:
-    return round(float(np.mean(values)), 4) if values else 0.0
+def _mean(values: list[float | None]) -> float:
+    known = [v for v in values if v is not None]
+    return round(float(np.mean(known)), 4) if known else 0.0
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,23 @@ def _check_taxonomy(labels: tuple[str, ...], card: dict, taxonomy: Taxonomy) -> 
         )
 
 
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _headline_table(model: dict | None, baseline: dict | None) -> list[str]:
+    """The headline figures of an evaluation, model beside keyword baseline."""
+    if not model:
+        return []
+    rows = ["| figure | model | keyword baseline |", "| --- | --- | --- |"]
+    for key, value in model.items():
+        if isinstance(value, float):
+            rows.append(f"| {key} | {value:.3f} | {_num((baseline or {}).get(key))} |")
+        elif isinstance(value, int):
+            rows.append(f"| {key} | {value} | {(baseline or {}).get(key, '')} |")
+    return [*rows, ""]
+
+
 def card_markdown(card: dict) -> str:
     """A short human-readable model card."""
     lines = [
@@ -281,14 +298,26 @@ def card_markdown(card: dict) -> str:
         f"- versions: {', '.join(f'{k} {v}' for k, v in card.get('versions', {}).items())}",
         "",
     ]
-    for title, key in (("Cross-validated", "cv_metrics"), ("Dev set (never trained on)", "dev_metrics")):
-        metrics = card.get(key)
+    sections = [(f"Cross-validated ({card.get('cv', 'by sentence')})", card.get("cv_metrics"), card.get("baseline_cv_metrics"))]
+    for name, entry in card.get("evaluations", {}).items():
+        kind = "real municipal text" if entry.get("real_text") else "held out"
+        sections.append((f"{name} ({kind}, never trained on)", entry, entry.get("baseline")))
+    for title, metrics, baseline in sections:
         if not metrics:
             continue
-        lines += [f"## {title}", "", f"micro-F1 {metrics['micro_f1']:.3f}, macro-F1 {metrics['macro_f1']:.3f}", ""]
-        lines += ["| label | precision | recall | F1 | support | threshold |", "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"## {title}",
+            "",
+            f"{metrics['sentences']} sentences; micro-F1 {metrics['micro_f1']:.3f}, macro-F1 {metrics['macro_f1']:.3f}",
+            "",
+        ]
+        lines += _headline_table(metrics.get("headline"), (baseline or {}).get("headline"))
+        lines += ["| label | precision | recall | F1 | support | threshold | keyword F1 |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for label, m in metrics["per_label"].items():
             threshold = card.get("thresholds", {}).get(label, float("nan"))
-            lines.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | {threshold:.3f} |")
+            keyword = (baseline or {}).get("per_label", {}).get(label, {}).get("f1")
+            lines.append(
+                f"| {label} | {_num(m['precision'])} | {_num(m['recall'])} | {_num(m['f1'])} | {m['support']} | {threshold:.3f} | {_num(keyword)} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -35,10 +35,18 @@ class Roles:
     risk: str | None = None
     safeguard: str | None = None
     other_domain: str | None = None
+    #: The task labels frequent enough in real documents to average over: evaluation reports their macro-F1
+    #: as the headline task figure (empty: all task labels).
+    headline_tasks: tuple[str, ...] = ()
 
 
 #: The roles a taxonomy file without a [roles] table gets, where its labels allow them.
-DEFAULT_ROLES = Roles(risk="instrumentalisation", safeguard="risk_awareness", other_domain="other")
+DEFAULT_ROLES = Roles(
+    risk="instrumentalisation",
+    safeguard="risk_awareness",
+    other_domain="other",
+    headline_tasks=("loneliness", "care_ageing", "poverty_work", "youth_education", "culture", "living_environment", "sport"),
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ def _roles(raw: object, labels: tuple[Label, ...], where: str) -> Roles:
             risk=DEFAULT_ROLES.risk if DEFAULT_ROLES.risk in ids else None,
             safeguard=DEFAULT_ROLES.safeguard if DEFAULT_ROLES.safeguard in ids else None,
             other_domain=DEFAULT_ROLES.other_domain,
+            headline_tasks=tuple(label for label in DEFAULT_ROLES.headline_tasks if label in ids),
         )
     known = set(Roles.__dataclass_fields__)
     if not isinstance(raw, dict) or set(raw) - known:
@@ -122,7 +131,12 @@ def _roles(raw: object, labels: tuple[Label, ...], where: str) -> Roles:
             raise TaxonomyError(f"{where}: role {role} = {raw[role]!r} is not a label id; use one of {', '.join(sorted(ids))}")
     if "other_domain" in raw and raw["other_domain"] not in DOMAINS:
         raise TaxonomyError(f"{where}: role other_domain = {raw['other_domain']!r}; use one of {', '.join(DOMAINS)}")
-    return Roles(**{role: str(value) for role, value in raw.items()})
+    headline = raw.get("headline_tasks", [])
+    tasks = {label.id for label in labels if label.group == "task"}
+    if not isinstance(headline, list) or any(label not in tasks for label in headline):
+        raise TaxonomyError(f"{where}: role headline_tasks must list task label ids; use some of {', '.join(sorted(tasks))}")
+    single = {role: str(value) for role, value in raw.items() if role != "headline_tasks"}
+    return Roles(**single, headline_tasks=tuple(headline))
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -56,10 +57,18 @@ def load_training_data(
     return merge(items)
 
 
+def cv_groups(items: Sequence[Annotation], settings: ModelSettings) -> list[str] | None:
+    """The source document of every sentence, to cross-validate by (None: by sentence, also when there are too few sources)."""
+    if settings.cv_by != "source":
+        return None
+    groups = [a.source.strip() or f"{a.file}:{a.line}" for a in items]
+    return groups if len(set(groups)) >= 2 * settings.cv else None
+
+
 def train_model(items: list[Annotation], taxonomy: Taxonomy, settings: ModelSettings, conflicts: list[Conflict] = ()) -> TrainingResult:
     """Train on merged annotations and measure by cross-validation, with the keyword baseline on the same sentences."""
     texts = [a.text for a in items]
-    model, validation = classifier.train(texts, [a.labels for a in items], taxonomy.ids, settings)
+    model, validation = classifier.train(texts, [a.labels for a in items], taxonomy.ids, settings, cv_groups(items, settings))
     y = label_matrix([a.labels for a in items], taxonomy.ids)
     cv = metrics(y, validation.decisions, taxonomy.ids, taxonomy)
     baseline = baseline_metrics(texts, y, taxonomy.ids, taxonomy)
@@ -89,12 +98,14 @@ def build_card(
             "no_label": int(sum(1 for a in result.items if not a.labels)),
             "label_counts": dict(zip(taxonomy.ids, map(int, counts), strict=True)),
             "conflicts_left_out": len(result.conflicts),
+            "text_digests": text_digests([a.text for a in result.items]),
         },
         "features": describe_features(settings),
         "feature_pipeline": None,
         "spacy_pipeline": spacy_pipeline,
         "settings": asdict(settings),
         "versions": _versions(),
+        "cv": "by source document" if cv_groups(list(result.items), settings) else "by sentence",
         "cv_metrics": result.cv_metrics,
         "baseline_cv_metrics": result.baseline_cv_metrics,
     }
@@ -116,15 +127,31 @@ class HeldOut:
     file: str
     metrics: dict
     baseline: dict
+    real: bool = False
 
 
 @dataclass(frozen=True)
 class TrainingRun:
-    """What `train` did: the training result, the held-out metrics (with `dev`) and where the model went."""
+    """What `train` did: the training result, the held-out evaluations and where the model went."""
 
     result: TrainingResult
-    dev: HeldOut | None
+    held_out: tuple[HeldOut, ...]
     output: Path
+
+
+def text_digests_each(texts: Sequence[str]) -> list[str]:
+    """A short hash of each normalised sentence: enough to tell whether a sentence was trained on, without storing it."""
+    return [hashlib.sha256(" ".join(t.lower().split()).encode()).hexdigest()[:12] for t in texts]
+
+
+def text_digests(texts: Sequence[str]) -> list[str]:
+    """The distinct short hashes of the sentences, sorted (what the card records)."""
+    return sorted(set(text_digests_each(texts)))
+
+
+def evaluation_entry(held: HeldOut) -> dict:
+    """A held-out evaluation as the card records it: the metrics, the keyword baseline beside them, and whether the text is real."""
+    return held.metrics | {"baseline": held.baseline, "real_text": held.real}
 
 
 def train(
@@ -134,22 +161,27 @@ def train(
     settings: ModelSettings,
     conflicts: list[Conflict] = (),
     sources: list[str] = (),
-    dev: str | Path | None = None,
+    dev: Sequence[str | Path] = (),
     force: bool = False,
+    real_dev: Sequence[str | Path] = (),
 ) -> TrainingRun:
-    """Train on merged annotations, measure on `dev` (never trained on) and save the model with its card into `output`."""
+    """Train on merged annotations, measure on held-out files (never trained on) and save the model with its card into `output`.
+
+    `real_dev` files hold sentences from real documents: their per-label precision and recall are what the
+    report shows as how far to trust each label.
+    """
     folder = ModelFolder.of(output)
     if folder.model_file.exists() and not force:
         raise OutputExistsError(f"{folder.folder} already holds a model; pass --force to replace it")
     result = train_model(items, taxonomy, settings, conflicts)
     card = build_card(result, taxonomy, settings, nlp_id(load_nlp()), folder.name, list(sources))
-    held_out = None
-    if dev:
-        dev_metrics, dev_baseline, _, _ = evaluate_items(result.model, read_many([dev], taxonomy), taxonomy)
-        held_out = HeldOut(Path(dev).name, dev_metrics, dev_baseline)
-        card |= {"dev_metrics": dev_metrics, "baseline_dev_metrics": dev_baseline, "dev_file": held_out.file}
+    held_out = []
+    for file, real in [(f, False) for f in dev] + [(f, True) for f in real_dev]:
+        metrics_, baseline, _, _ = evaluate_items(result.model, read_many([file], taxonomy), taxonomy)
+        held_out.append(HeldOut(Path(file).name, metrics_, baseline, real))
+    card["evaluations"] = {held.file: evaluation_entry(held) for held in held_out}
     folder.save(result.model, card, force=force)
-    return TrainingRun(result, held_out, folder.folder)
+    return TrainingRun(result, tuple(held_out), folder.folder)
 
 
 @dataclass(frozen=True)
@@ -160,6 +192,7 @@ class Evaluation:
     baseline: dict
     errors: list[dict]
     conflicts: tuple[Conflict, ...]
+    trained_on: int = 0  # how many of the evaluated sentences the model was trained on
 
 
 def evaluate(
@@ -170,4 +203,6 @@ def evaluate(
     items = read_many(files, taxonomy, fmt)
     model_metrics, baseline, proba, y = evaluate_items(loaded, items, taxonomy)
     errors = worst_errors([a.text for a in items], y, proba, loaded.thresholds, loaded.labels, n_errors)
-    return Evaluation(model_metrics, baseline, errors, tuple(find_conflicts(items)))
+    seen = set(loaded.card.get("data", {}).get("text_digests", ()))
+    trained_on = sum(1 for digest in text_digests_each([a.text for a in items]) if digest in seen)
+    return Evaluation(model_metrics, baseline, errors, tuple(find_conflicts(items)), trained_on)

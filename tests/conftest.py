@@ -78,14 +78,15 @@ def heldout_annotations(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_model_dir(small_annotations, tmp_path_factory) -> Path:
-    """A model trained by the train command on the small file (3-fold CV)."""
+def small_model_dir(small_annotations, heldout_annotations, tmp_path_factory) -> Path:
+    """A model trained by the train command on the small file (3-fold CV), with the held-out file reported as real text."""
     from click.testing import CliRunner
 
     from policyscan.cli import main
 
     out = tmp_path_factory.mktemp("models") / "small"
-    result = CliRunner().invoke(main, ["train", str(small_annotations), "-o", str(out), "--cv", "3"])
+    args = ["train", str(small_annotations), "-o", str(out), "--cv", "3", "--real-dev", str(heldout_annotations)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return out
 

@@ -134,13 +134,18 @@ def test_tag_json_matches_the_contract(small_model_dir):
 def test_tag_explain_names_features(small_model_dir):
     result = CliRunner().invoke(main, ["tag", "--explain", "--model", str(small_model_dir), SENTENCES[0]])
     assert result.exit_code == 0
-    assert "loneliness" in result.output and "threshold" in result.output and "'eenza" in result.output
+    [line] = [x for x in result.output.splitlines() if x.strip().startswith("loneliness ")]
+    assert "threshold" in line
+    features = re.findall(r"'([^']+)' \+", line)
+    assert features, line
+    sentence = SENTENCES[0].lower()
+    assert all(f.strip() in sentence for f in features), features  # every named feature is an n-gram of the sentence
 
 
 def test_evaluate_json_and_baseline(small_model_dir, heldout_annotations):
     result = CliRunner().invoke(main, ["evaluate", str(heldout_annotations), "--model", str(small_model_dir), "--json", "--errors", "3"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert {"micro_f1", "macro_f1", "per_label", "baseline", "errors", "macro_f1_by_group"} <= set(report)
     assert set(report["per_label"]["sport"]) >= {"precision", "recall", "f1", "support"}
     assert len(report["errors"]) == 3 and report["baseline"]["per_label"]["sport"]["support"] == report["per_label"]["sport"]["support"]
@@ -198,3 +203,35 @@ def test_model_folder_is_named_by_its_folder_or_its_model_file(small_model_dir):
     assert np.allclose(by_file.load(TAX).predict_proba(SENTENCES), by_folder.load(TAX).predict_proba(SENTENCES))
     with pytest.raises(dataclasses.FrozenInstanceError):
         by_folder.load().thresholds = np.zeros(len(TAX.ids))
+
+
+def test_folds_by_source_keep_each_document_on_one_side():
+    from policyscan.model import folds
+
+    rng = np.random.default_rng(0)
+    y = (rng.random((120, 3)) < 0.3).astype(np.int8)
+    groups = [f"doc{i // 6}" for i in range(120)]
+    seen = []
+    for train_rows, test_rows in folds(y, 5, 0, groups):
+        assert not {groups[i] for i in train_rows} & {groups[i] for i in test_rows}
+        seen.extend(test_rows.tolist())
+    assert sorted(seen) == list(range(120))
+
+
+def test_card_records_real_text_evaluation_with_baseline(small_model_dir):
+    card = json.loads((small_model_dir / "card.json").read_text(encoding="utf-8"))
+    assert card["cv"] == "by source document"
+    [(name, entry)] = card["evaluations"].items()
+    assert name == "heldout.jsonl" and entry["real_text"] is True
+    assert set(entry["per_label"]) == set(TAX.ids) and "precision" in entry["per_label"]["care_ageing"]
+    assert {"task_micro_f1", "task_macro_f1_headline", "instrumentalisation_f1", "risk_awareness_f1"} <= set(entry["headline"])
+    assert entry["baseline"]["headline"]["task_micro_f1"] >= 0
+    assert "heldout.jsonl (real municipal text" in (small_model_dir / "card.md").read_text(encoding="utf-8")
+
+
+def test_evaluate_warns_when_given_training_sentences(small_model_dir, small_annotations, heldout_annotations):
+    trained = CliRunner().invoke(main, ["evaluate", str(small_annotations), "--model", str(small_model_dir), "--errors", "0"])
+    assert trained.exit_code == 0 and "the model was trained on" in trained.output
+    held = CliRunner().invoke(main, ["evaluate", str(heldout_annotations), "--model", str(small_model_dir), "--errors", "0"])
+    assert held.exit_code == 0 and "trained on" not in held.output
+    assert "headline figures" in held.output and "instrumentalisation: predicted" in held.output

@@ -16,13 +16,17 @@ from ..training import evaluate, load_training_data, train
 from ._common import format_option, model_option, taxonomy_option, warn
 
 
+def _num(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:>6.3f}"
+
+
 def _print_metrics(title: str, m: dict, baseline: dict | None = None) -> None:
     click.echo(f"{title}: {m['sentences']} sentences")
     header = f"  {'label':<22} {'prec':>6} {'recall':>6} {'F1':>6} {'supp':>5}" + (f" {'kw F1':>6}" if baseline else "")
     click.echo(header)
     for label, v in m["per_label"].items():
-        extra = f" {baseline['per_label'][label]['f1']:>6.3f}" if baseline else ""
-        click.echo(f"  {label:<22} {v['precision']:>6.3f} {v['recall']:>6.3f} {v['f1']:>6.3f} {v['support']:>5}{extra}")
+        extra = f" {_num(baseline['per_label'][label]['f1'])}" if baseline else ""
+        click.echo(f"  {label:<22} {_num(v['precision'])} {_num(v['recall'])} {_num(v['f1'])} {v['support']:>5}{extra}")
     groups = m.get("macro_f1_by_group", {})
     line = f"  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  " + "  ".join(f"{g} macro-F1 {v:.3f}" for g, v in groups.items())
     click.echo(line)
@@ -32,6 +36,22 @@ def _print_metrics(title: str, m: dict, baseline: dict | None = None) -> None:
             f"  keyword baseline: micro-F1 {baseline['micro_f1']:.3f}  macro-F1 {baseline['macro_f1']:.3f}  "
             + "  ".join(f"{g} macro-F1 {v:.3f}" for g, v in bgroups.items())
         )
+    if m.get("not_applicable"):
+        click.echo(f"  n/a (no sentence has it, none predicted; left out of the macro averages): {', '.join(m['not_applicable'])}")
+    _print_headline(m.get("headline"), (baseline or {}).get("headline"))
+
+
+def _print_headline(model: dict | None, baseline: dict | None) -> None:
+    """The four figures the real-text evaluation is judged by, model beside keyword baseline."""
+    if not model:
+        return
+    names = [(k, k.replace("_", " ")) for k, v in model.items() if isinstance(v, float)]
+    click.echo("  headline figures:          model  keywords")
+    for key, name in names:
+        click.echo(f"    {name:<24} {model[key]:>6.3f}  {_num((baseline or {}).get(key))}")
+    counts = [k[: -len("_predicted")] for k in model if k.endswith("_predicted")]
+    for label in counts:
+        click.echo(f"    {label}: predicted {model[label + '_predicted']} sentences, true {model[label + '_true']}")
 
 
 @click.command("train")
@@ -43,13 +63,21 @@ def _print_metrics(title: str, m: dict, baseline: dict | None = None) -> None:
 @click.option(
     "--dev",
     "dev",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Held-out annotations to report in the model card (never trained on).",
+    help="Held-out annotations to report in the model card (never trained on); repeatable.",
+)
+@click.option(
+    "--real-dev",
+    "real_dev",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Held-out sentences from real documents: reported in the card, and the report shows their per-label precision and recall.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing model.")
 @taxonomy_option
 @format_option
-def train_cli(files, output, cv, seed, with_default, dev, force, taxonomy, fmt) -> None:
+def train_cli(files, output, cv, seed, with_default, dev, real_dev, force, taxonomy, fmt) -> None:
     """Train a model on annotation files, cross-validate it and write it with its card.
 
     Example:
@@ -62,10 +90,10 @@ def train_cli(files, output, cv, seed, with_default, dev, force, taxonomy, fmt) 
         warn(f"left out, {conflict.describe()}")
     warn(f"training on {len(items)} sentences with {cv}-fold cross-validation ...")
     sources = [str(f) for f in files] + (["<shipped annotations>"] if with_default else [])
-    run = train(items, output, tax, ModelSettings(cv=cv, seed=seed), conflicts, sources, dev, force)
+    run = train(items, output, tax, ModelSettings(cv=cv, seed=seed), conflicts, sources, dev, force, real_dev)
     _print_metrics("cross-validated", run.result.cv_metrics, run.result.baseline_cv_metrics)
-    if run.dev:
-        _print_metrics(f"held-out {run.dev.file}", run.dev.metrics, run.dev.baseline)
+    for held in run.held_out:
+        _print_metrics(f"held-out {held.file}" + (" (real text)" if held.real else ""), held.metrics, held.baseline)
     warn(f"model written to {output}")
 
 
@@ -86,6 +114,11 @@ def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
     result = evaluate(list(files), load_taxonomy(taxonomy), model, fmt, n_errors)
     for conflict in result.conflicts:
         warn(f"warning: {conflict.describe()}")
+    if result.trained_on:
+        warn(
+            f"warning: the model was trained on {result.trained_on} of these {result.metrics['sentences']} sentences; "
+            "figures on training sentences overstate how well it does"
+        )
     if as_json:
         click.echo(json.dumps(result.metrics | {"baseline": result.baseline, "errors": result.errors}, ensure_ascii=False))
         return
