@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from policyscan.cli import main
+from policyscan.errors import OutputOverlapsInputError
 from policyscan.profile import MEASURES
 from policyscan.report import safe_cell
+from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
 OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
@@ -121,7 +123,7 @@ def test_rescan_replaces_results_and_refuses_foreign_folder(corpus, tmp_path):
     foreign.mkdir()
     (foreign / "notities.txt").write_text("mijn werk", encoding="utf-8")
     refused = runner.invoke(main, ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "-o", str(foreign)])
-    assert refused.exit_code == 1 and "is not a policyscan results folder" in refused.stderr
+    assert refused.exit_code == 1 and "is not a policyscan results folder (notities.txt)" in refused.stderr
     assert (foreign / "notities.txt").read_text(encoding="utf-8") == "mijn werk"
 
 
@@ -142,7 +144,9 @@ def test_interrupted_scan_leaves_previous_results(corpus, tmp_path):
         proc.send_signal(sig)
         proc.wait()
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before, sig
-    assert set(tmp_path.glob(".results.tmp-*")) == leftovers, "an interrupted (not killed) scan removes its temporary folder"
+    assert leftovers and not set(tmp_path.glob(".results.tmp-*")), (
+        "a killed scan's folder is cleaned by the next, an interrupted one by itself"
+    )
 
 
 def _wait_for_new_temp_folder(folder: Path, known: set[Path], proc: subprocess.Popen) -> None:
@@ -207,3 +211,91 @@ def test_readme_describes_each_derived_measure_as_its_definition_does():
     rows = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", README, re.M))
     for measure in MEASURES:
         assert rows.get(measure.name) == measure.metadata["description"], measure.name
+
+
+# ---------------------------------------------------------------- issue 12: the results folder never costs the researcher a file
+
+
+def _small_corpus(corpus: dict, root: Path) -> Path:
+    """A copy of one municipality's PDF in a folder of its own."""
+    folder = root / "stukken" / "Brugwaarde"
+    folder.mkdir(parents=True)
+    (folder / "programma.pdf").write_bytes((corpus["root"] / "Brugwaarde" / "programma.pdf").read_bytes())
+    return folder.parent
+
+
+@pytest.mark.parametrize("where", ["the input", "its parent", "inside it", "the manifest's folder"])
+def test_issue_12_output_overlapping_an_input_is_refused_even_with_force(corpus, tmp_path, where):
+    inputs = _small_corpus(corpus, tmp_path)
+    manifest_dir = tmp_path / "lijst"
+    manifest_dir.mkdir()
+    manifest = manifest_dir / "manifest.csv"
+    manifest.write_text(f"path,municipality\n{inputs / 'Brugwaarde' / 'programma.pdf'},Brugwaarde\n", encoding="utf-8")
+    out = {"the input": inputs, "its parent": tmp_path, "inside it": inputs / "results", "the manifest's folder": manifest_dir}[where]
+    before = sorted(p for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(main, ["scan", str(inputs), "--manifest", str(manifest), "-o", str(out), "--force", "-q"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: output folder {out} ") and "choose an -o outside the inputs" in line
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_issue_12_a_file_given_as_input_is_never_the_output(corpus, tmp_path):
+    pdf = _small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf"
+    with pytest.raises(OutputOverlapsInputError, match=f"output folder {re.escape(str(pdf))} is the input"):
+        scan([pdf], pdf, load_taxonomy(), force=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_issue_12_rescan_refuses_to_delete_files_the_researcher_added(corpus, tmp_path):
+    pdf = str(_small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf")
+    out = tmp_path / "resultaten"
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", pdf, "-o", str(out), "-q"]).exit_code == 0
+    (out / "analyse.R").write_text("library(readr)\n", encoding="utf-8")
+    (out / ".DS_Store").write_bytes(b"\0")
+    refused = runner.invoke(main, ["scan", pdf, "-o", str(out), "-q"])
+    assert refused.exit_code == 1
+    assert "files policyscan did not write (analyse.R); move them, choose another -o, or pass --force" in refused.stderr
+    assert (out / "analyse.R").exists()
+    forced = runner.invoke(main, ["scan", pdf, "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert f"warning: deleting 1 file(s) policyscan did not write from {out} (--force): analyse.R" in forced.stderr
+    assert not (out / "analyse.R").exists() and (out / "coverage.csv").exists()
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_issue_12_stale_temporary_folders_of_killed_scans_are_removed(corpus, tmp_path):
+    import os
+    import socket
+
+    pdf = str(_small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf")
+    out = tmp_path / "results"
+    killed = tmp_path / ".results.tmp-killed1"
+    legacy = tmp_path / ".results.tmp-legacy1"
+    running = tmp_path / ".results.tmp-running"
+    foreign = tmp_path / ".results.tmp-notmine"
+    for folder, marker_pid in ((killed, _dead_pid()), (legacy, None), (running, os.getpid()), (foreign, None)):
+        folder.mkdir()
+        if marker_pid:
+            mark = {"pid": marker_pid, "host": socket.gethostname(), "started": 0}
+            (folder / ".policyscan-tmp").write_text(json.dumps(mark), encoding="utf-8")
+    (killed / "sentences.jsonl").write_text("{}\n", encoding="utf-8")
+    (legacy / "coverage.csv").write_text("municipality\n", encoding="utf-8")
+    (legacy / ".report.html.x1y2.tmp").write_text("<html", encoding="utf-8")
+    (foreign / "proefschrift.docx").write_bytes(b"PK")
+    for folder in (killed, legacy, running, foreign):
+        os.utime(folder, (time.time() - 3600, time.time() - 3600))
+    result = CliRunner().invoke(main, ["scan", pdf, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not killed.exists() and not legacy.exists()
+    assert running.exists() and (foreign / "proefschrift.docx").exists()
+    for gone in (killed, legacy):
+        assert f"warning: removed {gone}, the temporary folder of an earlier scan that was stopped" in result.stderr
+    assert {p.name for p in tmp_path.glob(".results.*")} == {running.name, foreign.name}
