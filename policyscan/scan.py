@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import DocumentCache
@@ -24,7 +24,16 @@ from .fileio import current_umask
 from .process import DocumentResult, ModelRef, model_reference, process_document
 from .profile import Profile, profiles_by
 from .records import Document, Problem, TaggedSentence
-from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
+from .report import (
+    report_data,
+    write_coverage,
+    write_coverage_long,
+    write_datapackage,
+    write_documents,
+    write_errors,
+    write_report,
+    write_sentences,
+)
 from .taxonomy import Taxonomy
 
 MARKER = ".policyscan-results"
@@ -244,16 +253,22 @@ class ScanResult:
 def aggregate(
     results: Sequence[DocumentResult], problems: Sequence[Problem], taxonomy: Taxonomy, model: str, min_sentences: int = 2
 ) -> ScanResult:
-    """Profiles per municipality and per document from the tagged results; failed inputs (found or read) as problems."""
+    """Profiles per municipality and per document from the tagged results; failed inputs (found or read) as problems.
+
+    A document that failed gets an empty profile, and a municipality whose documents all failed keeps its
+    profile (status "failed"), so no municipality silently drops out of coverage.csv or the report.
+    """
     ok = [r for r in results if not r.error]
     tagged = tuple(t for r in ok for t in r.tagged())
-    by_doc = {r.document.doc_id: (r.document.municipality, 1) for r in ok}
-    by_muni = {m: (m, n) for m, n in Counter(r.document.municipality for r in ok).items()}
-    municipal = profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)
+    by_doc = {r.document.doc_id: (r.document.municipality, 1 if not r.error else 0) for r in results}
+    read = Counter(r.document.municipality for r in ok)
+    failed = Counter(r.document.municipality for r in results if r.error) + Counter(p.municipality for p in problems if p.municipality)
+    by_muni = {m: (m, read[m]) for m in read.keys() | failed.keys()}
+    municipal = [replace(p, failed_documents=failed[p.key]) for p in profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)]
     per_doc = {p.key: p for p in profiles_by(tagged, taxonomy, "document", by_doc, min_sentences)}
     codes = {r.document.municipality: r.document.code for r in results if r.document.code}
-    failed = tuple(problems) + tuple(r.problem for r in results if r.problem)
-    return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failed, codes, model, min_sentences)
+    failures = tuple(problems) + tuple(r.problem for r in results if r.problem)
+    return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failures, codes, model, min_sentences)
 
 
 def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
@@ -264,6 +279,7 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
     write_coverage_long(folder / "coverage_long.csv", result.municipalities, taxonomy)
     if result.problems:
         write_errors(folder / "errors.csv", result.problems)
+    write_datapackage(folder / "datapackage.json", taxonomy, bool(result.problems))
     summary = result.summary()
     meta = {
         "documents": summary.documents,
@@ -274,7 +290,9 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
         "model": result.model,
         "min_sentences": result.min_sentences,
     }
-    write_report(folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta))
+    write_report(
+        folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta, result.problems, result.documents)
+    )
     (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import fixtures
 import pytest
 from click.testing import CliRunner
+from pdfgen import Layout, PolicyPDF
 
 from policyscan.cli import main
 from policyscan.errors import OutputOverlapsInputError
@@ -22,7 +23,7 @@ from policyscan.report import safe_cell
 from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
-OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
+OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json"]
 
 
 @pytest.fixture(scope="module")
@@ -299,3 +300,125 @@ def test_issue_12_stale_temporary_folders_of_killed_scans_are_removed(corpus, tm
     for gone in (killed, legacy):
         assert f"warning: removed {gone}, the temporary folder of an earlier scan that was stopped" in result.stderr
     assert {p.name for p in tmp_path.glob(".results.*")} == {running.name, foreign.name}
+
+
+# ---------------------------------------------------------------- issue 12: messages, failed municipalities and column types
+
+
+def _report_data(out: Path) -> dict:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script id="policyscan-data" type="application/json">(.*?)</script>', page, re.S)[1])
+
+
+@pytest.fixture(scope="module")
+def troubled(corpus, tmp_path_factory):
+    """A scan where one document has image-only pages and one municipality has only a damaged file."""
+    root = tmp_path_factory.mktemp("troubled")
+    doc = PolicyPDF(Layout(), header="Nota Brugwaarde", footer="Gemeente Brugwaarde")
+    doc.heading("1 Sport")
+    doc.paragraph(*fixtures.SPORT)
+    doc.image_page(seed=1)
+    doc.image_page(seed=2)
+    doc.image_page(seed=4)
+    doc.image_page(seed=5)
+    doc.output(root / "Brugwaarde" / "nota.pdf")
+    (root / "Groenvliet").mkdir()
+    (root / "Groenvliet" / "kapot.pdf").write_bytes(b"%PDF-1.4\n% afgebroken\n")
+    out = tmp_path_factory.mktemp("tscan") / "results"
+    result = CliRunner().invoke(main, ["scan", str(root), "-o", str(out), "--no-cache"])
+    return root, out, result
+
+
+def test_issue_12_scan_prints_page_warnings_once_per_document(troubled):
+    root, _, result = troubled
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ") and "nota.pdf" in line]
+    assert lines == [
+        f"warning: {root / 'Brugwaarde' / 'nota.pdf'}: 4 warnings: page 2: no text layer, needs OCR; "
+        "page 3: no text layer, needs OCR; page 4: no text layer, needs OCR; and 1 more (see documents.csv)"
+    ]
+
+
+def test_issue_12_report_lists_failed_documents_and_warnings(troubled):
+    root, out, _ = troubled
+    data = _report_data(out)
+    assert data["failures"] == [
+        {
+            "path": str(root / "Groenvliet" / "kapot.pdf"),
+            "municipality": "Groenvliet",
+            "reason": "damaged or truncated PDF (no end-of-file marker)",
+        }
+    ]
+    [warned] = data["warnings"]
+    assert warned["doc"] == "nota" and len(warned["warnings"]) == 4
+
+
+def test_issue_12_municipality_whose_documents_all_failed_keeps_its_row(troubled):
+    _, out, _ = troubled
+    coverage = {r["municipality"]: r for r in _csv(out / "coverage.csv")}
+    assert set(coverage) == {"Brugwaarde", "Groenvliet"}
+    failed = coverage["Groenvliet"]
+    assert (failed["status"], failed["documents"], failed["failed_documents"], failed["sentences"]) == ("failed", "0", "1", "0")
+    assert failed["instrumentalisation_per_1000"] == "" and failed["sport_share"] == "" and failed["sport_present"] == "False"
+    assert coverage["Brugwaarde"]["status"] == "ok"
+    long = [r for r in _csv(out / "coverage_long.csv") if r["municipality"] == "Groenvliet"]
+    assert len(long) == len(load_taxonomy().ids) and {r["share"] for r in long} == {""}
+    shown = {m["name"]: m["status"] for m in _report_data(out)["municipalities"]}
+    assert shown == {"Brugwaarde": "ok", "Groenvliet": "failed"}
+
+
+_CELL = {
+    "integer": re.compile(r"-?\d+"),
+    "number": re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?"),
+    "boolean": re.compile(r"True|False"),
+    "string": re.compile(r".*", re.S),
+}
+
+
+@pytest.mark.parametrize("fixture", ["scanned", "troubled"])
+def test_issue_12_every_csv_cell_has_the_type_datapackage_json_gives(fixture, request):
+    out = request.getfixturevalue(fixture)[-2 if fixture == "troubled" else 0]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["profile"] == "tabular-data-package"
+    assert {r["path"] for r in package["resources"]} == {p.name for p in out.glob("*.csv")}
+    for resource in package["resources"]:
+        fields = resource["schema"]["fields"]
+        with (out / resource["path"]).open(encoding="utf-8-sig", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        assert header == [f["name"] for f in fields], resource["path"]
+        assert rows
+        for row in rows:
+            for f, cell in zip(fields, row, strict=True):
+                if cell == "":
+                    assert not f.get("constraints", {}).get("required"), (resource["path"], f["name"], row[0])
+                else:
+                    assert _CELL[f["type"]].fullmatch(cell), (resource["path"], f["name"], cell)
+
+
+def test_issue_12_datapackage_is_built_from_the_measure_definitions(scanned):
+    package = json.loads((scanned[0] / "datapackage.json").read_text(encoding="utf-8"))
+    coverage = next(r for r in package["resources"] if r["name"] == "coverage")
+    fields = {f["name"]: f for f in coverage["schema"]["fields"]}
+    for measure in MEASURES:
+        assert fields[measure.name]["description"] == measure.metadata["description"]
+    assert fields["breadth"]["type"] == "integer" and fields["other_domain_share"]["type"] == "number"
+    assert fields["instrumentalisation_without_awareness"]["type"] == "boolean"
+    documents = next(r for r in package["resources"] if r["name"] == "documents")
+    assert {f["name"]: f["type"] for f in documents["schema"]["fields"]}["year"] == "integer"
+
+
+def test_issue_12_pandas_reads_the_datapackage_types(troubled):
+    pd = pytest.importorskip("pandas")
+    out = troubled[1]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    dtypes = {"integer": "Int64", "number": "float64", "boolean": "boolean", "string": "string"}
+    for resource in package["resources"]:
+        fields = resource["schema"]["fields"]
+        frame = pd.read_csv(
+            out / resource["path"], dtype={f["name"]: dtypes[f["type"]] for f in fields}, keep_default_na=False, na_values=[""]
+        )
+        assert [str(frame[f["name"]].dtype) for f in fields] == [dtypes[f["type"]] for f in fields]
+        plain = pd.read_csv(out / resource["path"])
+        for f in fields:
+            if f["type"] == "boolean":
+                assert plain[f["name"]].dtype == bool, f["name"]
