@@ -104,7 +104,7 @@ class Profile:
 
     @property
     def status(self) -> str:
-        """ "ok" when every document was read, "partial" when some failed, "failed" when none could be read."""
+        """The status of the profile: ok (every document read), partial (some failed) or failed (none could be read)."""
         if not self.failed_documents:
             return "ok"
         return "partial" if self.documents else "failed"
