@@ -56,6 +56,10 @@ class OutputExistsError(PolicyscanError):
     """An output would be overwritten without --force."""
 
 
+class OutputOverlapsInputError(PolicyscanError):
+    """The output folder contains an input, or lies inside one: replacing it would delete the inputs."""
+
+
 class OutputError(PolicyscanError):
     """An output path cannot be written (a folder, or a socket nobody listens on)."""
 

@@ -1,5 +1,10 @@
 """Tagged sentences -> coverage profiles per document and per municipality.
 
+Undefined values are None (an empty CSV cell): a share of zero sentences, a
+rate per 1,000 of zero sentences. Counts are always numbers and presence is
+always True or False, so a profile of nothing read has counts 0, nothing
+present and every share None.
+
 Presence rule: a label counts as addressed ("present") when at least
 `min_sentences` sentences (default 2) carry it, so a single stray sentence
 does not make a policy "cover" a task. The same rule decides the flag
@@ -28,8 +33,8 @@ class LabelCoverage:
 
     label: str
     sentences: int
-    share: float
-    char_share: float
+    share: float | None
+    char_share: float | None
     present: bool
     mean_score: float | None
     evidence: tuple[TaggedSentence, ...]
@@ -95,6 +100,14 @@ class Profile:
     characters: int
     labels: tuple[LabelCoverage, ...]
     derived: DerivedMeasures
+    failed_documents: int = 0
+
+    @property
+    def status(self) -> str:
+        """The status of the profile: ok (every document read), partial (some failed) or failed (none could be read)."""
+        if not self.failed_documents:
+            return "ok"
+        return "partial" if self.documents else "failed"
 
     def label(self, label_id: str) -> LabelCoverage:
         """The coverage of one label."""
@@ -108,8 +121,8 @@ def _coverage(hits: list[TaggedSentence], label: str, n_sentences: int, total_ch
     return LabelCoverage(
         label=label,
         sentences=len(hits),
-        share=round(len(hits) / n_sentences, 4) if n_sentences else 0.0,
-        char_share=round(chars / total_chars, 4) if total_chars else 0.0,
+        share=round(len(hits) / n_sentences, 4) if n_sentences else None,
+        char_share=round(chars / total_chars, 4) if total_chars else None,
         present=len(hits) >= min_sentences,
         mean_score=round(float(np.mean([t.scores[label] for t in hits])), 4) if hits else None,
         evidence=tuple(best),

@@ -13,11 +13,13 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import Field, dataclass
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 from .fileio import atomic_open
 from .process import DocumentResult
-from .profile import MEASURES, Profile
+from .profile import MEASURES, DerivedMeasures, Profile
 from .records import Problem, TaggedSentence
 from .taxonomy import Taxonomy
 
@@ -60,13 +62,57 @@ def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
 
 
 # ---------------------------------------------------------------- CSV layouts
+#
+# Every column has one type, and the same rule for missing values everywhere:
+# integers (counts) and booleans (True/False) are never empty; a number is
+# empty when it is not defined (a share of zero sentences); text may be empty.
+# datapackage.json states these types, built from the same column definitions.
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its name, Table Schema type, description, and whether it is ever empty."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = True
+
+    def schema(self) -> dict:
+        """The Frictionless Table Schema field of this column."""
+        field_ = {"name": self.name, "type": self.type, "description": self.description}
+        if self.type == "boolean":
+            field_ |= {"trueValues": ["True"], "falseValues": ["False"]}
+        if self.required:
+            field_["constraints"] = {"required": True}
+        return field_
+
+
+_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
+
+
+def _measure_column(f: Field) -> Column:
+    """The column of a derived measure, typed from its annotation in `DerivedMeasures`."""
+    hint = get_type_hints(DerivedMeasures)[f.name]
+    base = next(t for t in get_args(hint) or (hint,) if t is not type(None))
+    return Column(f.name, _TYPES[base], f.metadata["description"], required=type(None) not in get_args(hint))
+
 
 #: The derived-measure columns, from the one definition in `profile.DerivedMeasures`.
 DERIVED = tuple(f.name for f in MEASURES)
+DERIVED_COLUMNS = tuple(_measure_column(f) for f in MEASURES)
 
 
-def _wide_header(taxonomy: Taxonomy) -> list[str]:
-    return [f"{label}_{part}" for label in taxonomy.ids for part in ("sentences", "share", "present")]
+def _wide_columns(taxonomy: Taxonomy) -> list[Column]:
+    """`<label>_sentences`, `<label>_share`, `<label>_present` for every label."""
+    out = []
+    for label in taxonomy.ids:
+        out += [
+            Column(f"{label}_sentences", "integer", f"sentences carrying {label}"),
+            Column(f"{label}_share", "number", f"{label}_sentences / all sentences; empty when there are no sentences", False),
+            Column(f"{label}_present", "boolean", f"{label} counts as addressed by the presence rule"),
+        ]
+    return out
 
 
 def _wide_values(profile: Profile) -> list[object]:
@@ -77,11 +123,42 @@ def _derived_values(profile: Profile) -> list[object]:
     return profile.derived.values()
 
 
+_COUNTS = (
+    Column("sentences", "integer", "sentences read"),
+    Column("characters", "integer", "characters of those sentences"),
+)
+COVERAGE_COLUMNS = (
+    Column("municipality", "string", "normalised municipality name"),
+    Column("code", "string", "CBS gemeentecode (GM....)", False),
+    Column("status", "string", "ok: every document read; partial: some failed; failed: none could be read (measures empty)"),
+    Column("documents", "integer", "documents read"),
+    Column("failed_documents", "integer", "documents that could not be used (see errors.csv)"),
+    *_COUNTS,
+)
+
+
+def coverage_columns(taxonomy: Taxonomy) -> list[Column]:
+    """The columns of coverage.csv."""
+    return [*COVERAGE_COLUMNS, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
+
+
 def write_coverage(path: Path, profiles: Sequence[Profile], taxonomy: Taxonomy, codes: dict[str, str]) -> None:
-    """coverage.csv: one row per municipality."""
-    header = ["municipality", "code", "documents", "sentences", "characters", *DERIVED, *_wide_header(taxonomy)]
-    rows = [[p.key, codes.get(p.key, ""), p.documents, p.sentences, p.characters, *_derived_values(p), *_wide_values(p)] for p in profiles]
-    write_csv(path, header, rows)
+    """coverage.csv: one row per municipality, also those whose documents all failed."""
+    rows = [
+        [
+            p.key,
+            codes.get(p.key, ""),
+            p.status,
+            p.documents,
+            p.failed_documents,
+            p.sentences,
+            p.characters,
+            *_derived_values(p),
+            *_wide_values(p),
+        ]
+        for p in profiles
+    ]
+    write_csv(path, [c.name for c in coverage_columns(taxonomy)], rows)
 
 
 def _evidence_cell(t: TaggedSentence | None, label: str) -> str:
@@ -90,23 +167,23 @@ def _evidence_cell(t: TaggedSentence | None, label: str) -> str:
     return f"{t.sentence.text} ({t.sentence.doc_id}, p. {t.sentence.page}, score {t.scores[label]:.2f})"
 
 
+COVERAGE_LONG_COLUMNS = (
+    Column("municipality", "string", "normalised municipality name"),
+    Column("label", "string", "label id"),
+    Column("label_name", "string", "the label's Dutch name"),
+    Column("group", "string", "label group (task/risk)"),
+    Column("domain", "string", "label domain (social/other/none)"),
+    Column("sentences", "integer", "sentences carrying the label"),
+    Column("share", "number", "sentences / all sentences of the municipality; empty when none were read", False),
+    Column("char_share", "number", "characters of those sentences / all characters; empty when none were read", False),
+    Column("present", "boolean", "the label counts as addressed by the presence rule"),
+    Column("mean_score", "number", "mean probability over the sentences carrying the label; empty when none do", False),
+    *(Column(f"evidence_{i}", "string", f"evidence sentence {i} with document, page and score", False) for i in (1, 2, 3)),
+)
+
+
 def write_coverage_long(path: Path, profiles: Sequence[Profile], taxonomy: Taxonomy) -> None:
     """coverage_long.csv: one row per municipality and label, with the best evidence."""
-    header = [
-        "municipality",
-        "label",
-        "label_name",
-        "group",
-        "domain",
-        "sentences",
-        "share",
-        "char_share",
-        "present",
-        "mean_score",
-        "evidence_1",
-        "evidence_2",
-        "evidence_3",
-    ]
     rows = []
     for p in profiles:
         for c in p.labels:
@@ -127,23 +204,30 @@ def write_coverage_long(path: Path, profiles: Sequence[Profile], taxonomy: Taxon
                     *evidence,
                 ]
             )
-    write_csv(path, header, rows)
+    write_csv(path, [c.name for c in COVERAGE_LONG_COLUMNS], rows)
 
 
-DOCUMENT_COLUMNS = (
-    "doc_id",
-    "path",
-    "municipality",
-    "code",
-    "year",
-    "title",
-    "status",
-    "error",
-    "pages",
-    "sentences",
-    "characters",
-    "warnings",
+DOCUMENT_COLUMNS_DEF = (
+    Column("doc_id", "string", "document id (unique in the scan)"),
+    Column("path", "string", "the file"),
+    Column("municipality", "string", "normalised municipality name"),
+    Column("code", "string", "CBS gemeentecode (GM....)", False),
+    Column("year", "integer", "the first four-digit year in the manifest's year cell (2025-2028 gives 2025)", False),
+    Column("title", "string", "title from the manifest", False),
+    Column("status", "string", "ok or failed"),
+    Column("error", "string", "why the document failed", False),
+    Column("pages", "integer", "pages read"),
+    *_COUNTS,
+    Column("warnings", "string", "page warnings, separated by '; '", False),
 )
+DOCUMENT_COLUMNS = tuple(c.name for c in DOCUMENT_COLUMNS_DEF)
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def _year(value: str | None) -> int | None:
+    """The first four-digit year in a manifest cell ("2025", "2025.0", "2025-2028" -> 2025), else None."""
+    found = _YEAR.search(value or "")
+    return int(found[1]) if found else None
 
 
 def _document_cells(result: DocumentResult) -> list[object]:
@@ -156,7 +240,7 @@ def _document_cells(result: DocumentResult) -> list[object]:
         d.path,
         d.municipality,
         d.code,
-        d.year,
+        _year(d.year),
         d.title,
         status,
         result.error,
@@ -167,20 +251,62 @@ def _document_cells(result: DocumentResult) -> list[object]:
     ]
 
 
+def document_columns(taxonomy: Taxonomy) -> list[Column]:
+    """The columns of documents.csv."""
+    return [*DOCUMENT_COLUMNS_DEF, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
+
+
 def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
-    """documents.csv: one row per input document, with its own coverage when it was read."""
-    header = [*DOCUMENT_COLUMNS, *DERIVED, *_wide_header(taxonomy)]
+    """documents.csv: one row per input document; a failed one has counts 0, nothing present and empty shares."""
     out = []
     for result in results:
-        profile = profiles.get(result.document.doc_id)
-        extra = [*_derived_values(profile), *_wide_values(profile)] if profile else [""] * (len(DERIVED) + 3 * len(taxonomy.ids))
-        out.append(_document_cells(result) + extra)
-    write_csv(path, header, out)
+        profile = profiles[result.document.doc_id]
+        out.append([*_document_cells(result), *_derived_values(profile), *_wide_values(profile)])
+    write_csv(path, [c.name for c in document_columns(taxonomy)], out)
+
+
+ERROR_COLUMNS = (
+    Column("path", "string", "the input"),
+    Column("municipality", "string", "its municipality, when known", False),
+    Column("reason", "string", "why it could not be used"),
+)
 
 
 def write_errors(path: Path, problems: Sequence[Problem]) -> None:
     """errors.csv: file, municipality, reason."""
-    write_csv(path, ["path", "municipality", "reason"], [(p.path, p.municipality, p.reason) for p in problems])
+    write_csv(path, [c.name for c in ERROR_COLUMNS], [(p.path, p.municipality, p.reason) for p in problems])
+
+
+def datapackage(taxonomy: Taxonomy, with_errors: bool) -> dict:
+    """The Frictionless Data Package (Table Schema) describing the CSV files of a results folder."""
+    tables = [
+        ("documents", "one row per input document", document_columns(taxonomy)),
+        ("coverage", "one row per municipality", coverage_columns(taxonomy)),
+        ("coverage_long", "one row per municipality and label", list(COVERAGE_LONG_COLUMNS)),
+    ]
+    if with_errors:
+        tables.append(("errors", "one row per input that could not be used", list(ERROR_COLUMNS)))
+    resources = [
+        {
+            "name": name,
+            "path": f"{name}.csv",
+            "profile": "tabular-data-resource",
+            "description": description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+            "schema": {"fields": [c.schema() for c in columns], "missingValues": [""]},
+        }
+        for name, description, columns in tables
+    ]
+    return {"profile": "tabular-data-package", "name": "policyscan-results", "resources": resources}
+
+
+def write_datapackage(path: Path, taxonomy: Taxonomy, with_errors: bool) -> None:
+    """datapackage.json: the types of every CSV column, for pandas, R and Frictionless tools."""
+    with atomic_open(path) as handle:
+        handle.write(json.dumps(datapackage(taxonomy, with_errors), ensure_ascii=False, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------- HTML
@@ -196,8 +322,15 @@ def _sentence_view(t: TaggedSentence, label: str) -> dict:
     }
 
 
-def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], taxonomy: Taxonomy, summary: dict) -> dict:
-    """Everything the HTML report shows, as plain data."""
+def report_data(
+    profiles: Sequence[Profile],
+    tagged: Sequence[TaggedSentence],
+    taxonomy: Taxonomy,
+    summary: dict,
+    problems: Sequence[Problem] = (),
+    documents: Sequence[DocumentResult] = (),
+) -> dict:
+    """Everything the HTML report shows, as plain data: profiles with evidence, failed inputs and page warnings."""
     by_cell: dict[tuple[str, str], list[TaggedSentence]] = {}
     for t in tagged:
         for label in t.labels:
@@ -217,6 +350,8 @@ def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], t
             {
                 "name": p.key,
                 "documents": p.documents,
+                "failed_documents": p.failed_documents,
+                "status": p.status,
                 "sentences": p.sentences,
                 "derived": dict(zip(DERIVED, p.derived.values(), strict=True)),
                 "cells": {c.label: {"n": c.sentences, "share": c.share, "present": c.present} for c in p.labels},
@@ -226,7 +361,20 @@ def report_data(profiles: Sequence[Profile], tagged: Sequence[TaggedSentence], t
         )
     labels = [{"id": lab.id, "name": lab.name_nl, "group": lab.group, "domain": lab.domain} for lab in taxonomy.labels]
     measures = [{"id": f.name} | dict(f.metadata) for f in MEASURES]
-    return {"labels": labels, "measures": measures, "municipalities": municipalities, "summary": summary}
+    failures = [{"path": f.path, "municipality": f.municipality, "reason": f.reason} for f in problems]
+    warnings = [
+        {"doc": r.document.doc_id, "path": r.document.path, "municipality": r.document.municipality, "warnings": list(r.warnings)}
+        for r in documents
+        if r.warnings
+    ]
+    return {
+        "labels": labels,
+        "measures": measures,
+        "municipalities": municipalities,
+        "summary": summary,
+        "failures": failures,
+        "warnings": warnings,
+    }
 
 
 def _json_for_script(data: dict) -> str:

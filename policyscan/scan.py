@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import glob
+import json
 import os
 import shutil
+import socket
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import DocumentCache
 from .corpus import find_documents
-from .errors import OutputExistsError
+from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import current_umask
 from .process import DocumentResult, ModelRef, model_reference, process_document
 from .profile import Profile, profiles_by
 from .records import Document, Problem, TaggedSentence
-from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
+from .report import (
+    report_data,
+    write_coverage,
+    write_coverage_long,
+    write_datapackage,
+    write_documents,
+    write_errors,
+    write_report,
+    write_sentences,
+)
 from .taxonomy import Taxonomy
 
 MARKER = ".policyscan-results"
@@ -58,32 +70,157 @@ def _results(documents: Sequence[Document], cache: DocumentCache, engine: str, j
         yield from pool.map(process_document, documents, [cache] * n, [engine] * n, [model] * n)
 
 
-def _prepare_output(outdir: Path, force: bool) -> Path:
-    """A fresh temporary folder beside `outdir`; refuses to replace a folder that is not a policyscan results folder."""
-    if outdir.exists() and not force:
-        if not outdir.is_dir() or (any(outdir.iterdir()) and not (outdir / MARKER).exists()):
-            raise OutputExistsError(f"{outdir} exists and is not a policyscan results folder; choose another -o or pass --force")
+#: Every file a scan writes into its results folder; anything else there was put there by someone else.
+OUTPUT_FILES = frozenset(
+    {"sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json", MARKER}
+)
+#: Files an operating system drops into folders it shows; replacing them loses nothing.
+_OS_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+#: The file inside a temporary results folder that says which run made it.
+TMP_MARKER = ".policyscan-tmp"
+
+
+def check_output_apart(outdir: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Raise OutputOverlapsInputError when `outdir` is an input, contains one or lies inside one (links followed)."""
+    out = Path(os.path.realpath(outdir))
+    for given in inputs:
+        path = Path(os.path.realpath(given))
+        if out == path or out in path.parents or path in out.parents:
+            where = "is" if out == path else ("contains" if out in path.parents else "is inside")
+            raise OutputOverlapsInputError(
+                f"output folder {outdir} {where} the input {given}; replacing it would delete your files: choose an -o outside the inputs"
+            )
+
+
+def _foreign_files(outdir: Path) -> list[str]:
+    """The names in `outdir` that a scan did not write (sorted)."""
+    return sorted(p.name for p in outdir.iterdir() if p.name not in OUTPUT_FILES and p.name not in _OS_CLUTTER)
+
+
+def _named(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _check_replaceable(outdir: Path, force: bool, warn: Callable[[str], None]) -> None:
+    """Refuse (without --force) to replace a folder that holds files policyscan did not write; with --force, say which go."""
+    if not outdir.exists():
+        return
+    if not outdir.is_dir():
+        if not force:
+            raise OutputExistsError(f"{outdir} exists and is not a folder; choose another -o or pass --force to replace it")
+        warn(f"warning: replacing the file {outdir} with a results folder (--force)")
+        return
+    foreign = _foreign_files(outdir)
+    if not foreign:
+        return
+    if not force:
+        kind = (
+            "a policyscan results folder with files policyscan did not write"
+            if (outdir / MARKER).exists()
+            else "not a policyscan results folder"
+        )
+        raise OutputExistsError(f"{outdir} is {kind} ({_named(foreign)}); move them, choose another -o, or pass --force to delete them")
+    warn(f"warning: deleting {len(foreign)} file(s) policyscan did not write from {outdir} (--force): {_named(foreign)}")
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_temporaries(outdir: Path, started: float) -> list[Path]:
+    """Temporary folders of earlier scans into `outdir` that were killed: ours by name and marker, older than `started`.
+
+    A folder counts when its marker names a process on this machine that no longer
+    runs, or (made before markers existed) when it holds only files a scan writes.
+    """
+    stale = []
+    for tmp in sorted(outdir.parent.glob(f".{glob.escape(outdir.name)}.tmp-*")):
+        if tmp.is_symlink() or not tmp.is_dir() or tmp.stat().st_mtime >= started:
+            continue
+        if _stale_by_marker(tmp) if (tmp / TMP_MARKER).exists() else _holds_only_outputs(tmp):
+            stale.append(tmp)
+    return stale
+
+
+def _stale_by_marker(tmp: Path) -> bool:
+    try:
+        mark = json.loads((tmp / TMP_MARKER).read_text(encoding="utf-8"))
+        return mark["host"] == socket.gethostname() and not _is_running(int(mark["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _holds_only_outputs(tmp: Path) -> bool:
+    """Every entry is a scan output or an atomic writer's temp file of one (`.<name>.<random>.tmp`)."""
+    return all(p.is_file() and (p.name in OUTPUT_FILES or _atomic_temp_of_output(p.name)) for p in tmp.iterdir())
+
+
+def _atomic_temp_of_output(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp") and any(name.startswith(f".{o}.") for o in OUTPUT_FILES)
+
+
+def _clean_stale(outdir: Path, started: float, warn: Callable[[str], None]) -> None:
+    """Remove the temporary folders earlier killed scans left beside `outdir`, saying so."""
+    for tmp in stale_temporaries(outdir, started):
+        shutil.rmtree(tmp, ignore_errors=True)
+        warn(f"warning: removed {tmp}, the temporary folder of an earlier scan that was stopped")
+
+
+def _prepare_output(outdir: Path, force: bool, warn: Callable[[str], None]) -> Path:
+    """A fresh temporary folder beside `outdir`, marked with this run; refuses to replace files policyscan did not write."""
+    _check_replaceable(outdir, force, warn)
     outdir.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    _clean_stale(outdir, started, warn)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
     os.chmod(tmp, 0o777 & ~current_umask())
+    mark = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
+    (tmp / TMP_MARKER).write_text(json.dumps(mark), encoding="utf-8")
     return tmp
 
 
 def _swap_in(tmp: Path, outdir: Path) -> None:
     """Replace `outdir` by `tmp` with renames, so readers see the old results or the new ones."""
+    (tmp / TMP_MARKER).unlink(missing_ok=True)
     if outdir.exists():
         old = outdir.with_name(f".{outdir.name}.old-{os.getpid()}")
         os.replace(outdir, old)
         os.replace(tmp, outdir)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     else:
         os.replace(tmp, outdir)
 
 
+def _remove(path: Path) -> None:
+    """Remove a folder or a file (what --force replaced)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _ignore(message: str) -> None:
+    """A warning sink for callers that do not want warnings."""
+
+
 @contextlib.contextmanager
-def results_folder(outdir: Path, force: bool) -> Iterator[Path]:
-    """A temporary folder to write into that replaces `outdir` when the block ends without error, else is removed."""
-    tmp = _prepare_output(outdir, force)
+def results_folder(
+    outdir: Path, force: bool, inputs: Iterable[str | Path] = (), on_warning: Callable[[str], None] | None = None
+) -> Iterator[Path]:
+    """A temporary folder to write into that replaces `outdir` when the block ends without error, else is removed.
+
+    Refuses an `outdir` that overlaps an input, whatever `force` says, and (without `force`) one holding files
+    policyscan did not write; `on_warning` hears what is deleted or cleaned up.
+    """
+    check_output_apart(outdir, inputs)
+    tmp = _prepare_output(outdir, force, on_warning or _ignore)
     try:
         yield tmp
         _swap_in(tmp, outdir)
@@ -116,16 +253,22 @@ class ScanResult:
 def aggregate(
     results: Sequence[DocumentResult], problems: Sequence[Problem], taxonomy: Taxonomy, model: str, min_sentences: int = 2
 ) -> ScanResult:
-    """Profiles per municipality and per document from the tagged results; failed inputs (found or read) as problems."""
+    """Profiles per municipality and per document from the tagged results; failed inputs (found or read) as problems.
+
+    A document that failed gets an empty profile, and a municipality whose documents all failed keeps its
+    profile (status "failed"), so no municipality silently drops out of coverage.csv or the report.
+    """
     ok = [r for r in results if not r.error]
     tagged = tuple(t for r in ok for t in r.tagged())
-    by_doc = {r.document.doc_id: (r.document.municipality, 1) for r in ok}
-    by_muni = {m: (m, n) for m, n in Counter(r.document.municipality for r in ok).items()}
-    municipal = profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)
+    by_doc = {r.document.doc_id: (r.document.municipality, 1 if not r.error else 0) for r in results}
+    read = Counter(r.document.municipality for r in ok)
+    failed = Counter(r.document.municipality for r in results if r.error) + Counter(p.municipality for p in problems if p.municipality)
+    by_muni = {m: (m, read[m]) for m in read.keys() | failed.keys()}
+    municipal = [replace(p, failed_documents=failed[p.key]) for p in profiles_by(tagged, taxonomy, "municipality", by_muni, min_sentences)]
     per_doc = {p.key: p for p in profiles_by(tagged, taxonomy, "document", by_doc, min_sentences)}
     codes = {r.document.municipality: r.document.code for r in results if r.document.code}
-    failed = tuple(problems) + tuple(r.problem for r in results if r.problem)
-    return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failed, codes, model, min_sentences)
+    failures = tuple(problems) + tuple(r.problem for r in results if r.problem)
+    return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failures, codes, model, min_sentences)
 
 
 def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
@@ -136,6 +279,7 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
     write_coverage_long(folder / "coverage_long.csv", result.municipalities, taxonomy)
     if result.problems:
         write_errors(folder / "errors.csv", result.problems)
+    write_datapackage(folder / "datapackage.json", taxonomy, bool(result.problems))
     summary = result.summary()
     meta = {
         "documents": summary.documents,
@@ -146,7 +290,9 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
         "model": result.model,
         "min_sentences": result.min_sentences,
     }
-    write_report(folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta))
+    write_report(
+        folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta, result.problems, result.documents)
+    )
     (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
 
 
@@ -163,18 +309,23 @@ def scan(
     force: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> ScanSummary:
     """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv.
 
     `model` is a model folder (default: $POLICYSCAN_MODEL or the shipped model); it is checked here and loaded by the workers.
-    `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
+    `on_start` is called with the number of documents found, `on_document` with each result as it arrives,
+    `on_warning` with each line worth telling (files replaced, stale temporary folders removed).
+    An `outdir` that is, contains or lies inside an input (or the manifest) is refused before anything is read.
     """
     started = time.monotonic()
     ref = model_reference(model, taxonomy)
     documents, problems = find_documents(list(inputs), manifest)
+    protected = [*inputs, *([manifest] if manifest else []), *(d.path for d in documents), *(p.path for p in problems)]
+    check_output_apart(outdir, protected)
     if on_start:
         on_start(len(documents))
-    with results_folder(Path(outdir), force) as folder:
+    with results_folder(Path(outdir), force, protected, on_warning) as folder:
         results = []
         for result in _results(documents, cache or DocumentCache(), engine, jobs, ref):
             results.append(result)

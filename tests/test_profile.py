@@ -109,3 +109,12 @@ def test_undeclared_roles_leave_the_risk_measures_undefined_not_wrong():
     derived = build_profile("Lindenhoek", "Lindenhoek", _relabelled(tax), tax, documents=2).derived
     assert derived.instrumentalisation_per_1000 is None and derived.instrumentalisation_without_awareness is None
     assert derived.breadth == 3 and derived.other_domain_share == pytest.approx(0.5)
+
+
+def test_issue_12_a_profile_of_nothing_read_has_counts_0_nothing_present_and_no_shares():
+    p = build_profile("Groenvliet", "Groenvliet", [], TAX, documents=0)
+    lonely = p.label("loneliness")
+    assert (p.sentences, lonely.sentences, lonely.present) == (0, 0, False)
+    assert (lonely.share, lonely.char_share, lonely.mean_score) == (None, None, None)
+    assert p.derived.breadth == 0 and p.derived.instrumentalisation_without_awareness is False
+    assert p.derived.instrumentalisation_per_1000 is None and p.status == "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import fixtures
 import pytest
@@ -10,6 +11,7 @@ from browser import open_report
 from click.testing import CliRunner
 
 from policyscan.cli import main
+from policyscan.taxonomy import load_taxonomy
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Image = pytest.importorskip("PIL.Image")
@@ -21,6 +23,8 @@ SELECTED_RED = (192, 57, 43)
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("rcorpus")
     corpus = fixtures.scan_corpus(root)
+    (root / "Groenvliet").mkdir()
+    (root / "Groenvliet" / "kapot.pdf").write_bytes(b"%PDF-1.4\n% afgebroken\n")
     out = tmp_path_factory.mktemp("rscan") / "results"
     CliRunner().invoke(main, ["scan", str(corpus["root"]), "--manifest", str(corpus["manifest"]), "-o", str(out), "-q"])
     return out / "report.html"
@@ -40,7 +44,7 @@ def test_heatmap_is_drawn_and_a_click_shows_evidence(report, tmp_path):
         browser, page = open_report(pw, report)
         try:
             cells = page.locator("#heatmap td.cell")
-            assert cells.count() == 3 * 13
+            assert cells.count() == 4 * 13
             heatmap_png = page.locator("#heatmap").screenshot()
             before = page.screenshot(full_page=True)
             page.click('#heatmap td.cell[data-municipality="Lindenhoek"][data-label="loneliness"]')
@@ -61,7 +65,7 @@ def test_measures_table_sorts_on_click(report):
         browser, page = open_report(pw, report)
         try:
             names = page.locator("#measures tr td:nth-child(1)").all_inner_texts()
-            assert names == ["Brugwaarde", "Lindenhoek", "Veendijk"]
+            assert names == ["Brugwaarde", "Groenvliet", "Lindenhoek", "Veendijk"]
             sizes = []
             for _ in range(2):
                 page.click("#measures th:text('sentences')")
@@ -82,3 +86,73 @@ def test_hostile_text_is_shown_as_text(report):
         finally:
             browser.close()
     assert "<script>alert(1)</script>" in shown and scripts == 2
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+CELLS_JS = """[...document.querySelectorAll('#heatmap td.cell:not(.failed)')].map((td) => {
+  const m = DATA.municipalities.find((x) => x.name === td.dataset.municipality);
+  const c = m.cells[td.dataset.label], style = getComputedStyle(td);
+  return [c.share, c.n, c.present, style.backgroundColor, style.backgroundImage, td.getAttribute('tabindex')];
+})"""
+
+
+def test_issue_12_colour_tells_every_share_apart_and_hatches_cells_below_the_presence_rule(report):
+    with playwright_api.sync_playwright() as pw:
+        browser, page = open_report(pw, report)
+        try:
+            cells = page.evaluate(CELLS_JS)
+            legend = page.inner_text("#legend")
+        finally:
+            browser.close()
+    by_share = {}
+    for share, _, _, background, _, _ in cells:
+        by_share.setdefault(share, set()).add(_luminance(background))
+    assert all(len(v) == 1 for v in by_share.values()), "one share, one colour"
+    shares = sorted(by_share)
+    assert len([s for s in shares if s >= 0.1]) >= 3
+    darkness = [by_share[s].pop() for s in shares]
+    assert all(a > b for a, b in itertools.pairwise(darkness)), "a larger share is always darker"
+    for _, n, present, _, image, _ in cells:
+        assert ("repeating-linear-gradient" in image) == (not present), (n, present, image)
+    assert "100.0% (largest share" in legend and "below the presence rule" in legend
+
+
+def test_issue_12_cells_are_reached_and_opened_with_the_keyboard(report):
+    with playwright_api.sync_playwright() as pw:
+        browser, page = open_report(pw, report)
+        try:
+            tabindex = {c[5] for c in page.evaluate(CELLS_JS)}
+            page.keyboard.press("Tab")
+            first = page.evaluate("[document.activeElement.dataset.municipality, document.activeElement.dataset.label]")
+            page.keyboard.press("Enter")
+            after_enter = page.inner_text("#evidence h3")
+            page.keyboard.press("Tab")
+            page.keyboard.press("Space")
+            after_space = page.inner_text("#evidence h3")
+            selected = page.locator("#heatmap td.selected").count()
+        finally:
+            browser.close()
+    assert tabindex == {"0"}
+    labels = load_taxonomy().labels
+    assert first == ["Brugwaarde", labels[0].id]
+    assert after_enter == f"Brugwaarde: {labels[0].name_nl} ({labels[0].id})"
+    assert after_space == f"Brugwaarde: {labels[1].name_nl} ({labels[1].id})" and selected == 1
+
+
+def test_issue_12_failed_municipality_and_failed_documents_are_shown(report):
+    with playwright_api.sync_playwright() as pw:
+        browser, page = open_report(pw, report)
+        try:
+            row = page.inner_text("#heatmap tr.failed")
+            failed_cells = page.locator('#heatmap td.failed[data-municipality="Groenvliet"]').count()
+            failures = page.inner_text("#failures")
+            lang = page.evaluate("[document.documentElement.lang, document.querySelector('#heatmap th.label').lang]")
+        finally:
+            browser.close()
+    assert row.startswith("Groenvliet (failed: 1 document not read)") and failed_cells == 13
+    assert "kapot.pdf" in failures and "damaged or truncated PDF" in failures and "scan.pdf" in failures
+    assert lang == ["en", "nl"]

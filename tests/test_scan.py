@@ -14,13 +14,16 @@ from pathlib import Path
 import fixtures
 import pytest
 from click.testing import CliRunner
+from pdfgen import Layout, PolicyPDF
 
 from policyscan.cli import main
+from policyscan.errors import OutputOverlapsInputError
 from policyscan.profile import MEASURES
 from policyscan.report import safe_cell
+from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
-OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
+OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json"]
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +124,7 @@ def test_rescan_replaces_results_and_refuses_foreign_folder(corpus, tmp_path):
     foreign.mkdir()
     (foreign / "notities.txt").write_text("mijn werk", encoding="utf-8")
     refused = runner.invoke(main, ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "-o", str(foreign)])
-    assert refused.exit_code == 1 and "is not a policyscan results folder" in refused.stderr
+    assert refused.exit_code == 1 and "is not a policyscan results folder (notities.txt)" in refused.stderr
     assert (foreign / "notities.txt").read_text(encoding="utf-8") == "mijn werk"
 
 
@@ -142,7 +145,9 @@ def test_interrupted_scan_leaves_previous_results(corpus, tmp_path):
         proc.send_signal(sig)
         proc.wait()
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before, sig
-    assert set(tmp_path.glob(".results.tmp-*")) == leftovers, "an interrupted (not killed) scan removes its temporary folder"
+    assert leftovers and not set(tmp_path.glob(".results.tmp-*")), (
+        "a killed scan's folder is cleaned by the next, an interrupted one by itself"
+    )
 
 
 def _wait_for_new_temp_folder(folder: Path, known: set[Path], proc: subprocess.Popen) -> None:
@@ -207,3 +212,213 @@ def test_readme_describes_each_derived_measure_as_its_definition_does():
     rows = dict(re.findall(r"^\| `(\w+)` \| (.+) \|$", README, re.M))
     for measure in MEASURES:
         assert rows.get(measure.name) == measure.metadata["description"], measure.name
+
+
+# ---------------------------------------------------------------- issue 12: the results folder never costs the researcher a file
+
+
+def _small_corpus(corpus: dict, root: Path) -> Path:
+    """A copy of one municipality's PDF in a folder of its own."""
+    folder = root / "stukken" / "Brugwaarde"
+    folder.mkdir(parents=True)
+    (folder / "programma.pdf").write_bytes((corpus["root"] / "Brugwaarde" / "programma.pdf").read_bytes())
+    return folder.parent
+
+
+@pytest.mark.parametrize("where", ["the input", "its parent", "inside it", "the manifest's folder"])
+def test_issue_12_output_overlapping_an_input_is_refused_even_with_force(corpus, tmp_path, where):
+    inputs = _small_corpus(corpus, tmp_path)
+    manifest_dir = tmp_path / "lijst"
+    manifest_dir.mkdir()
+    manifest = manifest_dir / "manifest.csv"
+    manifest.write_text(f"path,municipality\n{inputs / 'Brugwaarde' / 'programma.pdf'},Brugwaarde\n", encoding="utf-8")
+    out = {"the input": inputs, "its parent": tmp_path, "inside it": inputs / "results", "the manifest's folder": manifest_dir}[where]
+    before = sorted(p for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(main, ["scan", str(inputs), "--manifest", str(manifest), "-o", str(out), "--force", "-q"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: output folder {out} ") and "choose an -o outside the inputs" in line
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_issue_12_a_file_given_as_input_is_never_the_output(corpus, tmp_path):
+    pdf = _small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf"
+    with pytest.raises(OutputOverlapsInputError, match=f"output folder {re.escape(str(pdf))} is the input"):
+        scan([pdf], pdf, load_taxonomy(), force=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_issue_12_rescan_refuses_to_delete_files_the_researcher_added(corpus, tmp_path):
+    pdf = str(_small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf")
+    out = tmp_path / "resultaten"
+    runner = CliRunner()
+    assert runner.invoke(main, ["scan", pdf, "-o", str(out), "-q"]).exit_code == 0
+    (out / "analyse.R").write_text("library(readr)\n", encoding="utf-8")
+    (out / ".DS_Store").write_bytes(b"\0")
+    refused = runner.invoke(main, ["scan", pdf, "-o", str(out), "-q"])
+    assert refused.exit_code == 1
+    assert "files policyscan did not write (analyse.R); move them, choose another -o, or pass --force" in refused.stderr
+    assert (out / "analyse.R").exists()
+    forced = runner.invoke(main, ["scan", pdf, "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert f"warning: deleting 1 file(s) policyscan did not write from {out} (--force): analyse.R" in forced.stderr
+    assert not (out / "analyse.R").exists() and (out / "coverage.csv").exists()
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_issue_12_stale_temporary_folders_of_killed_scans_are_removed(corpus, tmp_path):
+    import os
+    import socket
+
+    pdf = str(_small_corpus(corpus, tmp_path) / "Brugwaarde" / "programma.pdf")
+    out = tmp_path / "results"
+    killed = tmp_path / ".results.tmp-killed1"
+    legacy = tmp_path / ".results.tmp-legacy1"
+    running = tmp_path / ".results.tmp-running"
+    foreign = tmp_path / ".results.tmp-notmine"
+    for folder, marker_pid in ((killed, _dead_pid()), (legacy, None), (running, os.getpid()), (foreign, None)):
+        folder.mkdir()
+        if marker_pid:
+            mark = {"pid": marker_pid, "host": socket.gethostname(), "started": 0}
+            (folder / ".policyscan-tmp").write_text(json.dumps(mark), encoding="utf-8")
+    (killed / "sentences.jsonl").write_text("{}\n", encoding="utf-8")
+    (legacy / "coverage.csv").write_text("municipality\n", encoding="utf-8")
+    (legacy / ".report.html.x1y2.tmp").write_text("<html", encoding="utf-8")
+    (foreign / "proefschrift.docx").write_bytes(b"PK")
+    for folder in (killed, legacy, running, foreign):
+        os.utime(folder, (time.time() - 3600, time.time() - 3600))
+    result = CliRunner().invoke(main, ["scan", pdf, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not killed.exists() and not legacy.exists()
+    assert running.exists() and (foreign / "proefschrift.docx").exists()
+    for gone in (killed, legacy):
+        assert f"warning: removed {gone}, the temporary folder of an earlier scan that was stopped" in result.stderr
+    assert {p.name for p in tmp_path.glob(".results.*")} == {running.name, foreign.name}
+
+
+# ---------------------------------------------------------------- issue 12: messages, failed municipalities and column types
+
+
+def _report_data(out: Path) -> dict:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script id="policyscan-data" type="application/json">(.*?)</script>', page, re.S)[1])
+
+
+@pytest.fixture(scope="module")
+def troubled(corpus, tmp_path_factory):
+    """A scan where one document has image-only pages and one municipality has only a damaged file."""
+    root = tmp_path_factory.mktemp("troubled")
+    doc = PolicyPDF(Layout(), header="Nota Brugwaarde", footer="Gemeente Brugwaarde")
+    doc.heading("1 Sport")
+    doc.paragraph(*fixtures.SPORT)
+    doc.image_page(seed=1)
+    doc.image_page(seed=2)
+    doc.image_page(seed=4)
+    doc.image_page(seed=5)
+    doc.output(root / "Brugwaarde" / "nota.pdf")
+    (root / "Groenvliet").mkdir()
+    (root / "Groenvliet" / "kapot.pdf").write_bytes(b"%PDF-1.4\n% afgebroken\n")
+    out = tmp_path_factory.mktemp("tscan") / "results"
+    result = CliRunner().invoke(main, ["scan", str(root), "-o", str(out), "--no-cache"])
+    return root, out, result
+
+
+def test_issue_12_scan_prints_page_warnings_once_per_document(troubled):
+    root, _, result = troubled
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ") and "nota.pdf" in line]
+    assert lines == [
+        f"warning: {root / 'Brugwaarde' / 'nota.pdf'}: 4 warnings: page 2: no text layer, needs OCR; "
+        "page 3: no text layer, needs OCR; page 4: no text layer, needs OCR; and 1 more (see documents.csv)"
+    ]
+
+
+def test_issue_12_report_lists_failed_documents_and_warnings(troubled):
+    root, out, _ = troubled
+    data = _report_data(out)
+    assert data["failures"] == [
+        {
+            "path": str(root / "Groenvliet" / "kapot.pdf"),
+            "municipality": "Groenvliet",
+            "reason": "damaged or truncated PDF (no end-of-file marker)",
+        }
+    ]
+    [warned] = data["warnings"]
+    assert warned["doc"] == "nota" and len(warned["warnings"]) == 4
+
+
+def test_issue_12_municipality_whose_documents_all_failed_keeps_its_row(troubled):
+    _, out, _ = troubled
+    coverage = {r["municipality"]: r for r in _csv(out / "coverage.csv")}
+    assert set(coverage) == {"Brugwaarde", "Groenvliet"}
+    failed = coverage["Groenvliet"]
+    assert (failed["status"], failed["documents"], failed["failed_documents"], failed["sentences"]) == ("failed", "0", "1", "0")
+    assert failed["instrumentalisation_per_1000"] == "" and failed["sport_share"] == "" and failed["sport_present"] == "False"
+    assert coverage["Brugwaarde"]["status"] == "ok"
+    long = [r for r in _csv(out / "coverage_long.csv") if r["municipality"] == "Groenvliet"]
+    assert len(long) == len(load_taxonomy().ids) and {r["share"] for r in long} == {""}
+    shown = {m["name"]: m["status"] for m in _report_data(out)["municipalities"]}
+    assert shown == {"Brugwaarde": "ok", "Groenvliet": "failed"}
+
+
+_CELL = {
+    "integer": re.compile(r"-?\d+"),
+    "number": re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?"),
+    "boolean": re.compile(r"True|False"),
+    "string": re.compile(r".*", re.S),
+}
+
+
+@pytest.mark.parametrize("fixture", ["scanned", "troubled"])
+def test_issue_12_every_csv_cell_has_the_type_datapackage_json_gives(fixture, request):
+    out = request.getfixturevalue(fixture)[-2 if fixture == "troubled" else 0]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["profile"] == "tabular-data-package"
+    assert {r["path"] for r in package["resources"]} == {p.name for p in out.glob("*.csv")}
+    for resource in package["resources"]:
+        fields = resource["schema"]["fields"]
+        with (out / resource["path"]).open(encoding="utf-8-sig", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        assert header == [f["name"] for f in fields], resource["path"]
+        assert rows
+        for row in rows:
+            for f, cell in zip(fields, row, strict=True):
+                if cell == "":
+                    assert not f.get("constraints", {}).get("required"), (resource["path"], f["name"], row[0])
+                else:
+                    assert _CELL[f["type"]].fullmatch(cell), (resource["path"], f["name"], cell)
+
+
+def test_issue_12_datapackage_is_built_from_the_measure_definitions(scanned):
+    package = json.loads((scanned[0] / "datapackage.json").read_text(encoding="utf-8"))
+    coverage = next(r for r in package["resources"] if r["name"] == "coverage")
+    fields = {f["name"]: f for f in coverage["schema"]["fields"]}
+    for measure in MEASURES:
+        assert fields[measure.name]["description"] == measure.metadata["description"]
+    assert fields["breadth"]["type"] == "integer" and fields["other_domain_share"]["type"] == "number"
+    assert fields["instrumentalisation_without_awareness"]["type"] == "boolean"
+    documents = next(r for r in package["resources"] if r["name"] == "documents")
+    assert {f["name"]: f["type"] for f in documents["schema"]["fields"]}["year"] == "integer"
+
+
+def test_issue_12_pandas_reads_the_datapackage_types(troubled):
+    pd = pytest.importorskip("pandas")
+    out = troubled[1]
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    dtypes = {"integer": "Int64", "number": "float64", "boolean": "boolean", "string": "string"}
+    for resource in package["resources"]:
+        fields = resource["schema"]["fields"]
+        frame = pd.read_csv(
+            out / resource["path"], dtype={f["name"]: dtypes[f["type"]] for f in fields}, keep_default_na=False, na_values=[""]
+        )
+        assert [str(frame[f["name"]].dtype) for f in fields] == [dtypes[f["type"]] for f in fields]
+        plain = pd.read_csv(out / resource["path"])
+        for f in fields:
+            if f["type"] == "boolean":
+                assert plain[f["name"]].dtype == bool, f["name"]

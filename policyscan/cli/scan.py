@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from ..cache import DocumentCache
+from ..errors import OutputOverlapsInputError
+from ..process import DocumentResult
 from ..progress import Progress
 from ..scan import scan as run_scan
 from ..taxonomy import load_taxonomy
-from ._common import cache_options, finish
+from ._common import cache_options, finish, warn
+
+
+class OverlapUsageError(click.ClickException):
+    """An -o that overlaps the inputs: a usage error (exit 2) shown as one line."""
+
+    exit_code = 2
 
 
 @click.command()
@@ -20,7 +30,9 @@ from ._common import cache_options, finish
 @click.option("--model", type=click.Path(), help="Model folder [default: $POLICYSCAN_MODEL or the shipped model].")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1), help="Documents processed in parallel.")
 @click.option("--min-sentences", default=2, show_default=True, type=click.IntRange(1), help="Sentences a label needs to count as present.")
-@click.option("--force", is_flag=True, help="Replace an output folder that is not a policyscan results folder.")
+@click.option(
+    "--force", is_flag=True, help="Replace an output folder holding files policyscan did not write (never one holding the inputs)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @cache_options
 def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_cache, cache_dir, engine) -> None:
@@ -33,7 +45,13 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
 
         policyscan scan corpus/ --manifest corpus/manifest.csv -o results/
     """
-    with Progress(0, "scan", silent=quiet) as bar:
+
+    def on_document(result: DocumentResult) -> None:
+        bar.advance(extra=f"{Path(result.document.path).name} ({result.pages} pages)")
+        if result.warnings:
+            warn(document_warning_line(result))
+
+    with Progress(0, "scan", silent=quiet) as bar, _overlap_is_usage_error():
         summary = run_scan(
             inputs,
             outdir,
@@ -46,6 +64,25 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
             min_sentences=min_sentences,
             force=force,
             on_start=lambda n: setattr(bar, "total", n),
-            on_document=lambda r: bar.advance(extra=f"{Path(r.document.path).name} ({r.pages} pages)"),
+            on_document=on_document,
+            on_warning=warn,
         )
     finish(summary.failures, summary.line() + f", results in {outdir}", quiet, with_municipality=True)
+
+
+@contextlib.contextmanager
+def _overlap_is_usage_error() -> Iterator[None]:
+    """Turn an output folder that overlaps the inputs into exit code 2."""
+    try:
+        yield
+    except OutputOverlapsInputError as exc:
+        raise OverlapUsageError(str(exc)) from exc
+
+
+def document_warning_line(result: DocumentResult, shown: int = 3) -> str:
+    """One stderr line for all the page warnings of a document."""
+    w = result.warnings
+    if len(w) == 1:
+        return f"warning: {result.document.path}: {w[0]}"
+    more = f"; and {len(w) - shown} more (see documents.csv)" if len(w) > shown else ""
+    return f"warning: {result.document.path}: {len(w)} warnings: {'; '.join(w[:shown])}{more}"
