@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ModelError, OutputExistsError
-from .fileio import atomic_open, atomic_write_text, file_hash
+from .fileio import atomic_open, atomic_write_text, file_hash, package_data
 from .model import Model
 from .scorer import Scorer
 from .taxonomy import Taxonomy
@@ -63,10 +63,10 @@ TRUSTED_TYPES = (
 
 
 def default_model_path() -> Path:
-    """$POLICYSCAN_MODEL, else the model shipped in the repository's models/default."""
+    """$POLICYSCAN_MODEL, else the model shipped inside the package (policyscan/data/model)."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    return Path(__file__).resolve().parent.parent / "models" / "default"
+    return package_data("model")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from click.testing import CliRunner
-from conftest import tampered_copy
+from conftest import SHIPPED_ANNOTATIONS, SHIPPED_MODEL, tampered_copy
 from sklearn.tree import DecisionTreeClassifier
 
 from policyscan.annotations import read_annotations
@@ -153,7 +153,7 @@ def test_shipped_model_reproduces_from_the_annotations():
     from policyscan.training import data_digest, load_training_data, train_model
 
     card = read_card(default_model_path())
-    items, _ = load_training_data([ROOT / "annotations"], TAX)
+    items, _ = load_training_data([SHIPPED_ANNOTATIONS], TAX)
     assert data_digest(items) == card["data"]["sha256"], "annotations/ changed since the model was trained: retrain models/default"
     result = train_model(items, TAX, ModelSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in card["settings"].items()}))
     assert result.cv_metrics == card["cv_metrics"]
@@ -185,7 +185,7 @@ def test_model_refuses_another_feature_pipeline(small_model_dir, tmp_path):
 def test_issue_10_card_describes_the_features_of_its_settings():
     from policyscan.training import describe_features
 
-    assert describe_features(ModelSettings()) == read_card(ROOT / "models" / "default")["features"]
+    assert describe_features(ModelSettings()) == read_card(SHIPPED_MODEL)["features"]
     assert "word 1-3-grams + character 2-4-grams" in describe_features(ModelSettings(word_ngrams=(1, 3), char_ngrams=(2, 4)))
 
 
