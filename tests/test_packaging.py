@@ -90,3 +90,28 @@ def test_installed_wheel_tags_and_scans_outside_the_repository(wheel, tmp_path):
     assert scanned.returncode == 0, scanned.stderr
     coverage = (elsewhere / "results" / "coverage.csv").read_text(encoding="utf-8-sig")
     assert coverage.splitlines()[1].startswith("Lindenhoek,")
+
+
+def test_make_test_runs_the_fast_suite_the_slow_tests_and_ruff_even_when_one_fails(tmp_path):
+    """`make test` goes on after a failing pytest (ruff used to be skipped) and still exits non-zero."""
+    venv, log = tmp_path / "venv", tmp_path / "calls.log"
+    (venv / "bin").mkdir(parents=True)
+    for tool, status in (("python", 1), ("ruff", 0)):
+        script = venv / "bin" / tool
+        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexit {status}\n', encoding="utf-8")
+        script.chmod(0o755)
+    (venv / ".installed").touch()  # newer than pyproject.toml: the set-up step is done
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={venv}"], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert log.read_text(encoding="utf-8").splitlines() == ["python -m pytest -q", "python -m pytest -q -m slow", "ruff check ."]
+
+
+def test_default_pytest_run_leaves_the_slow_tests_out():
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(Path(__file__))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert "test_installed_wheel_tags_and_scans_outside_the_repository" not in done.stdout
+    assert "1 deselected" in done.stdout, done.stdout
