@@ -149,7 +149,7 @@ def train(
         dev_metrics, dev_baseline, _, _ = evaluate_items(result.model, read_many([dev], taxonomy), taxonomy)
         held_out = HeldOut(Path(dev).name, dev_metrics, dev_baseline)
         card |= {"dev_metrics": dev_metrics, "baseline_dev_metrics": dev_baseline, "dev_file": held_out.file}
-    folder.save(result.model, card, force=force)
+    folder.save(result.model, card, force=force, taxonomy=taxonomy)
     return TrainingRun(result, held_out, folder.folder)
 
 

@@ -63,5 +63,14 @@ def taxonomy_option(f: Callable) -> Callable:
     return click.option("--taxonomy", type=click.Path(dir_okay=False), help="Taxonomy TOML file [default: the shipped one].")(f)
 
 
+def model_taxonomy_option(f: Callable) -> Callable:
+    """--taxonomy FILE for commands that apply a model: by default the model's own taxonomy."""
+    return click.option(
+        "--taxonomy",
+        type=click.Path(dir_okay=False),
+        help="Taxonomy TOML file [default: the one saved with the model, else the shipped one].",
+    )(f)
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format [default: detected from the content].")
 model_option = click.option("--model", type=click.Path(), help="Model folder [default: $POLICYSCAN_MODEL or the shipped model].")

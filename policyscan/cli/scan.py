@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from ..cache import DocumentCache
+from ..persist import model_taxonomy
 from ..progress import Progress
 from ..scan import scan as run_scan
-from ..taxonomy import load_taxonomy
-from ._common import cache_options, finish
+from ._common import cache_options, finish, model_taxonomy_option
 
 
 @click.command()
@@ -22,8 +22,9 @@ from ._common import cache_options, finish
 @click.option("--min-sentences", default=2, show_default=True, type=click.IntRange(1), help="Sentences a label needs to count as present.")
 @click.option("--force", is_flag=True, help="Replace an output folder that is not a policyscan results folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@model_taxonomy_option
 @cache_options
-def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_cache, cache_dir, engine) -> None:
+def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine) -> None:
     """Scan PDFs into coverage profiles per municipality, with the evidence.
 
     Writes sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv,
@@ -37,7 +38,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
         summary = run_scan(
             inputs,
             outdir,
-            load_taxonomy(),
+            model_taxonomy(model, taxonomy),
             model=model,
             manifest=manifest,
             jobs=jobs,
