@@ -53,7 +53,7 @@ def test_wheel_holds_the_model_and_the_annotations(wheel):
         for name, path in shipped:
             assert name in names, f"{name} missing from the wheel"
             assert archive.read(name) == path.read_bytes()
-        assert {"policyscan/data/taxonomy.toml", "policyscan/data/municipalities.csv"} <= names
+        assert {"policyscan/data/taxonomy.toml", "policyscan/data/municipalities.csv", "policyscan/data/example-eval.jsonl"} <= names
 
 
 def _venv_with_wheel(wheel: Path, root: Path) -> Path:
@@ -115,3 +115,49 @@ def test_default_pytest_run_leaves_the_slow_tests_out():
     )
     assert "test_installed_wheel_tags_and_scans_outside_the_repository" not in done.stdout
     assert "1 deselected" in done.stdout, done.stdout
+
+
+def test_make_demo_exits_0_when_the_scan_reports_failed_inputs_as_readme_says(tmp_path):
+    """The sample corpus fails two inputs on purpose: the scan exits 1, `make demo` 0 (README said 1)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for status, expected in ((1, 0), (2, 2)):
+        script = venv / "bin" / "policyscan"
+        script.write_text(f"#!/bin/sh\nexit {status}\n", encoding="utf-8")
+        script.chmod(0o755)
+        (venv / ".installed").touch()
+        done = subprocess.run(["make", "-s", "-C", str(ROOT), "demo", f"VENV={venv}"], capture_output=True, text=True)
+        assert done.returncode == expected, done.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`make demo` ends with exit code 0." in readme
+
+
+def test_example_evaluation_file_is_shipped_fictional_and_evaluates():
+    from policyscan.annotations import read_annotations
+    from policyscan.cli import main
+    from policyscan.fileio import package_data
+    from policyscan.taxonomy import load_taxonomy
+
+    example, tax = package_data("example-eval.jsonl"), load_taxonomy()
+    items = read_annotations(example, tax)
+    assert len(items) >= 40
+    assert all(sum(label in a.labels for a in items) >= 2 for label in tax.ids)
+    trained = {json.loads(line)["text"] for f in SHIPPED_ANNOTATIONS.glob("*.jsonl") for line in f.read_text(encoding="utf-8").splitlines()}
+    assert not trained & {a.text for a in items}, "the example must be held out from the shipped annotations"
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["evaluate", str(example), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["per_label"]["sport"]["support"] == 2
+    assert "policyscan/data/example-eval.jsonl" in main.commands["evaluate"].help
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "policyscan evaluate policyscan/data/example-eval.jsonl" in readme and "evaluate ../shared/dev/dev.jsonl --json" not in readme
+
+
+def test_readme_names_the_extra_that_installs_pandas():
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    if "pandas" in readme:
+        assert any(dep.startswith("pandas") for dep in extras["pandas"]) and "'.[pandas]'" in readme

@@ -79,9 +79,12 @@ def train_cli(files, output, cv, seed, with_default, dev, force, taxonomy, fmt) 
 def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
     """Score a model on annotated sentences, side by side with the keyword baseline.
 
+    policyscan ships a small example file (fictional sentences, never trained
+    on): policyscan/data/example-eval.jsonl in the repository.
+
     Example:
 
-        policyscan evaluate ../shared/dev/dev.jsonl --json
+        policyscan evaluate policyscan/data/example-eval.jsonl --json
     """
     result = evaluate(list(files), model_taxonomy(model, taxonomy), model, fmt, n_errors)
     for conflict in result.conflicts:
