@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import os
 import shutil
@@ -18,9 +17,9 @@ from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
-from .process import DocumentResult, ModelRef, model_reference, process_document
+from .process import DocumentResult, model_reference, process_all
 from .profile import Profile, profiles_by
-from .records import Document, Problem, TaggedSentence
+from .records import Problem, TaggedSentence
 from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
 from .taxonomy import Taxonomy
 
@@ -45,17 +44,6 @@ class ScanSummary:
             f"{self.documents} documents ({self.failed} failed), {self.pages} pages, {self.sentences} sentences, "
             f"{self.municipalities} municipalities in {self.seconds:.1f}s"
         )
-
-
-def _results(documents: Sequence[Document], cache: DocumentCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
-    """Tagged document results in input order, from `jobs` worker processes."""
-    if jobs <= 1 or len(documents) <= 1:
-        for document in documents:
-            yield process_document(document, cache, engine, model)
-        return
-    n = len(documents)
-    with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(process_document, documents, [cache] * n, [engine] * n, [model] * n)
 
 
 def _prepare_output(outdir: Path, force: bool) -> Path:
@@ -176,7 +164,7 @@ def scan(
         on_start(len(documents))
     with results_folder(Path(outdir), force) as folder:
         results = []
-        for result in _results(documents, cache or DocumentCache(), engine, jobs, ref):
+        for result in process_all(documents, cache or DocumentCache(), engine, jobs, ref):
             results.append(result)
             if on_document:
                 on_document(result)

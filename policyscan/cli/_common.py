@@ -15,9 +15,12 @@ from ..extract import ENGINES
 from ..fileio import atomic_open
 from ..records import Problem
 
+#: The exit code of an interrupted run (DESIGN: 0 done, 1 some inputs failed, 2 usage, 130 interrupted).
+INTERRUPTED = 130
+
 
 class PolicyscanGroup(click.Group):
-    """Turns library errors into one line on stderr (exit 1); --debug shows the traceback."""
+    """Turns library errors into one line on stderr (exit 1) and Ctrl-C into exit 130; --debug shows the traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,6 +29,9 @@ class PolicyscanGroup(click.Group):
             if ctx.meta.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, the code for "some inputs failed"
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
 
 
 def warn(message: str) -> None:
