@@ -11,18 +11,20 @@ import concurrent.futures as cf
 import functools
 import json
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from .cache import DocumentCache, tag_key
-from .corpus import find_documents
-from .errors import InputError
+from .corpus import Discovery, discover
+from .errors import InputError, NoDocumentsError, PolicyscanWarning
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
 from .persist import ModelFolder, load_model
+from .progress import counted, failed_note
 from .records import Document, Prediction, Problem, Sentence, TaggedSentence
 from .segment import load_nlp, nlp_key, segment
 from .taxonomy import Taxonomy
@@ -185,6 +187,18 @@ class _OneByOne:
             self.pool = None
 
 
+def find_inputs(inputs: Sequence[str | Path], manifest: str | Path | None = None) -> Discovery:
+    """The documents under the inputs, each discovery warning issued as a PolicyscanWarning; NoDocumentsError when there is none."""
+    found = discover(list(inputs), manifest)
+    for message in found.warnings:
+        warnings.warn(message, PolicyscanWarning, stacklevel=2)
+    if not found.documents:
+        raise NoDocumentsError(
+            "no documents to read, nothing written; give PDF or .txt files, or folders that hold them", tuple(found.problems)
+        )
+    return found
+
+
 def extract_documents(documents: Iterable[Document], cache: DocumentCache, engine: str = ENGINES[0]) -> Iterator[DocumentResult]:
     """Process documents one by one, in order, without tagging."""
     for document in documents:
@@ -202,7 +216,7 @@ class ExtractSummary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of an extraction."""
-        return f"{self.documents} documents ({self.failed} failed), {self.sentences} sentences"
+        return f"{counted(self.documents, 'document')}{failed_note(len(self.problems))}, {counted(self.sentences, 'sentence')}"
 
 
 def extract_corpus(
@@ -217,7 +231,8 @@ def extract_corpus(
 
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
-    documents, problems = find_documents(list(inputs))
+    found = find_inputs(inputs)
+    documents, problems = found.documents, found.problems
     if on_start:
         on_start(len(documents))
     encode = json.JSONEncoder(ensure_ascii=False).encode

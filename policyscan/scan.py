@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import DocumentCache
-from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
-from .process import DocumentResult, model_reference, process_all
+from .process import DocumentResult, find_inputs, model_reference, process_all
 from .profile import Profile, profiles_by
+from .progress import counted, failed_note
 from .records import Problem, TaggedSentence
 from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
 from .taxonomy import Taxonomy
@@ -41,8 +41,8 @@ class ScanSummary:
     def line(self) -> str:
         """The one-line summary printed at the end of a scan."""
         return (
-            f"{self.documents} documents ({self.failed} failed), {self.pages} pages, {self.sentences} sentences, "
-            f"{self.municipalities} municipalities in {self.seconds:.1f}s"
+            f"{counted(self.documents, 'document')}{failed_note(len(self.failures))}, {counted(self.pages, 'page')}, "
+            f"{counted(self.sentences, 'sentence')}, {counted(self.municipalities, 'municipality', 'municipalities')} in {self.seconds:.1f}s"
         )
 
 
@@ -159,7 +159,8 @@ def scan(
     """
     started = time.monotonic()
     ref = model_reference(model, taxonomy)
-    documents, problems = find_documents(list(inputs), manifest)
+    found = find_inputs(inputs, manifest)
+    documents, problems = found.documents, found.problems
     if on_start:
         on_start(len(documents))
     with results_folder(Path(outdir), force) as folder:

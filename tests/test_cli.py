@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -76,3 +77,56 @@ def test_console_script_in_subprocess(mixed_folder, tmp_path):
     assert out.exists() and out.read_text(encoding="utf-8").count("\n") == 3
     module = subprocess.run([sys.executable, "-m", "policyscan", "--version"], capture_output=True, text=True, check=True)
     assert module.stdout.startswith("policyscan, version ")
+
+
+def test_issue_12_empty_folder_or_missing_input_is_an_error_and_writes_nothing(tmp_path):
+    (tmp_path / "leeg").mkdir()
+    for inputs in ([str(tmp_path / "leeg")], [str(tmp_path / "nergens.pdf")]):
+        result = CliRunner().invoke(main, ["scan", *inputs, "-o", str(tmp_path / "results")])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.splitlines()[0] in (
+            f"error: {tmp_path / 'leeg'}: no .pdf or .txt files in this folder",
+            f"error: {inputs[0]}: file not found",
+        )
+        assert "no documents to read, nothing written" in result.stderr and "(0 failed)" not in result.stderr
+        assert not (tmp_path / "results").exists()
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "leeg"), "-o", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 1 and not (tmp_path / "s.jsonl").exists()
+
+
+def test_issue_12_summary_counts_failed_inputs_and_says_1_document(suite, tmp_path):
+    (tmp_path / "leeg").mkdir()
+    good = str(suite["root"] / "brief.pdf")
+    result = CliRunner().invoke(main, ["extract", good, "-o", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 0
+    assert re.fullmatch(r"done: 1 document, \d+ sentences", result.stderr.splitlines()[-1])
+    result = CliRunner().invoke(
+        main, ["extract", good, str(tmp_path / "nergens.pdf"), str(tmp_path / "leeg"), "-o", str(tmp_path / "s.jsonl")]
+    )
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'leeg'}: no .pdf or .txt files in this folder" in result.stderr
+    assert re.search(r"done: 1 document \(2 failed\), \d+ sentences", result.stderr)
+
+
+@pytest.mark.parametrize("args", [[], ["scan"], ["annotations", "convert"], ["tag"]], ids=lambda a: " ".join(a) or "policyscan")
+def test_issue_12_dash_h_is_help(args):
+    result = CliRunner().invoke(main, [*args, "-h"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ") and "-h, --help" in result.output
+
+
+def test_issue_12_progress_line_leaves_no_stale_characters():
+    import io
+
+    from policyscan.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    with Progress(2, "scan", stream=stream) as bar:
+        bar.advance(extra="een-heel-lang-bestandsnaam-van-een-nota.pdf (120 pages)")
+        bar.advance(extra="kort.pdf")
+    first, second = stream.getvalue().rstrip("\n").split("\r")[1:]
+    assert len(second) >= len(first) and second.rstrip().endswith("s") and "nota.pdf" not in second

@@ -13,7 +13,7 @@ from .learn import evaluate_cli, tag_cli, train_cli
 from .scan import scan
 
 
-@click.group(cls=PolicyscanGroup)
+@click.group(cls=PolicyscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policyscan")
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
 @click.pass_context

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from ..annotations import FORMATS
-from ..errors import PolicyscanError
+from ..errors import NoDocumentsError, PolicyscanError, PolicyscanWarning
 from ..extract import ENGINES
 from ..fileio import atomic_open
 from ..records import Problem
@@ -24,7 +25,14 @@ class PolicyscanGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # restores the filters and showwarning afterwards (tests invoke commands in-process)
+                warnings.simplefilter("always", PolicyscanWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
+        except NoDocumentsError as exc:  # every input failed: each is named, as in a batch where some did (exit 1)
+            for p in exc.problems:
+                warn(f"error: {p.path}: {p.reason}")
+            raise click.ClickException(str(exc)) from exc
         except PolicyscanError as exc:
             if ctx.meta.get("debug"):
                 raise
@@ -32,6 +40,14 @@ class PolicyscanGroup(click.Group):
         except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, the code for "some inputs failed"
             click.echo("\ninterrupted", err=True)
             raise click.exceptions.Exit(INTERRUPTED) from None
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """A PolicyscanWarning as "warning: message" on stderr; other warnings as Python shows them."""
+    if issubclass(category, PolicyscanWarning):
+        warn(f"warning: {message}")
+    else:
+        click.echo(warnings.formatwarning(message, category, *args[:2]).rstrip(), err=True)
 
 
 def warn(message: str) -> None:
