@@ -130,3 +130,93 @@ def test_issue_12_progress_line_leaves_no_stale_characters():
         bar.advance(extra="kort.pdf")
     first, second = stream.getvalue().rstrip("\n").split("\r")[1:]
     assert len(second) >= len(first) and second.rstrip().endswith("s") and "nota.pdf" not in second
+
+
+# ---------------------------------------------------------------- wiring: municipalities, discovery warnings, outputs
+
+
+def test_municipalities_prints_the_mapping_as_tsv(tmp_path):
+    for folder, name in (("IJSSELSTEIN", "nota.pdf"), ("Lindenhoek", "nota.pdf"), ("Lindenhoek", "nota (1).pdf")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / name).write_bytes(b"%PDF-1.4\n" + folder.encode() + b"\n%%EOF\n")
+    result = CliRunner().invoke(main, ["municipalities", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows[0] == ["path", "municipality", "code", "source", "match", "note"]
+    assert rows[1] == [str(tmp_path / "IJSSELSTEIN" / "nota.pdf"), "IJsselstein", "GM0353", "folder", "official", ""]
+    assert rows[2][1:5] == ["Lindenhoek", "", "folder", "unmatched"] and len(rows) == 3
+    assert f"warning: {tmp_path / 'Lindenhoek' / 'nota (1).pdf'}: same bytes as" in result.stderr
+    assert "warning: not on the list of Dutch municipalities: Lindenhoek" in result.stderr
+    assert result.stderr.splitlines()[-1] == "done: 2 documents, 2 municipalities, 1 not on the official list"
+
+
+def test_extract_prints_discovery_warnings(suite, tmp_path):
+    (tmp_path / "Lindenhoek").mkdir()
+    shutil.copy(suite["root"] / "brief.pdf", tmp_path / "Lindenhoek" / "brief.pdf")
+    shutil.copy(suite["root"] / "brief.pdf", tmp_path / "Lindenhoek" / "brief (1).pdf")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path), "-o", "-", "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {tmp_path / 'Lindenhoek' / 'brief (1).pdf'}: same bytes as {tmp_path / 'Lindenhoek' / 'brief.pdf'}" in result.stderr
+    assert {json.loads(line)["doc_id"] for line in result.stdout.splitlines()} == {"brief"}
+
+
+def test_extract_reads_a_utf16_text_file(tmp_path):
+    text = "Vrijwilligers in Lindenhoek bezoeken eenzame ouderen. Zij drinken samen koffie in het buurthuis."
+    (tmp_path / "notitie.txt").write_bytes(text.encode("utf-16"))
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "notitie.txt"), "-o", "-", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == [
+        "Vrijwilligers in Lindenhoek bezoeken eenzame ouderen.",
+        "Zij drinken samen koffie in het buurthuis.",
+    ]
+
+
+def test_extract_to_a_fifo_a_symlink_dev_null_and_an_existing_file(suite, tmp_path):
+    import os
+    import threading
+
+    brief = str(suite["root"] / "brief.pdf")
+    fifo = tmp_path / "pijp"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = CliRunner().invoke(main, ["extract", brief, "-o", str(fifo), "-q"])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert fifo.is_fifo() and len(received[0].decode().splitlines()) == len(suite["truth"]["brief"].sentences)
+
+    target, link = tmp_path / "echt.jsonl", tmp_path / "link.jsonl"
+    target.write_text("oud\n", encoding="utf-8")
+    link.symlink_to(target)
+    result = CliRunner().invoke(main, ["extract", brief, "-o", str(link), "-q"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8").splitlines()[0])["doc_id"] == "brief"
+    assert f"warning: replacing existing {link}" in result.stderr
+
+    assert CliRunner().invoke(main, ["extract", brief, "-o", os.devnull, "-q"]).exit_code == 0
+    assert Path(os.devnull).is_char_device()
+
+
+def test_annotations_convert_refuses_an_existing_file_but_writes_to_a_device(tmp_path):
+    import os
+
+    source = Path(__file__).parent / "data" / "buurt-natuur.jsonl"
+    taxonomy = str(Path(__file__).parent / "data" / "buurt-natuur.toml")
+    out = tmp_path / "uit.csv"
+    out.write_text("van de onderzoeker\n", encoding="utf-8")
+    args = ["annotations", "convert", str(source), "--to", "csv", "--taxonomy", taxonomy]
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 1 and f"{out} exists; pass --force to replace it" in result.output
+    assert out.read_text(encoding="utf-8") == "van de onderzoeker\n"
+    assert CliRunner().invoke(main, [*args, "-o", os.devnull]).exit_code == 0
+
+
+def test_scan_prints_discovery_warnings(suite, tmp_path):
+    (tmp_path / "in" / "Lindenhoek").mkdir(parents=True)
+    shutil.copy(suite["root"] / "brief.pdf", tmp_path / "in" / "Lindenhoek" / "brief.pdf")
+    shutil.copy(suite["root"] / "brief.pdf", tmp_path / "in" / "Lindenhoek" / "brief-kopie.pdf")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "warning: not on the list of Dutch municipalities: Lindenhoek" in result.stderr
+    assert f"warning: {tmp_path / 'in' / 'Lindenhoek' / 'brief-kopie.pdf'}: same bytes as" in result.stderr

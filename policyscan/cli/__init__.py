@@ -10,6 +10,7 @@ from .annotations import annotations
 from .extract import extract
 from .labels import labels
 from .learn import evaluate_cli, tag_cli, train_cli
+from .municipalities import municipalities
 from .scan import scan
 
 
@@ -22,7 +23,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
-for _command in (extract, labels, scan, annotations, train_cli, evaluate_cli, tag_cli):
+for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli):
     main.add_command(_command)
 
 __all__ = ["main"]

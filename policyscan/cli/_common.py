@@ -13,7 +13,7 @@ import click
 from ..annotations import FORMATS
 from ..errors import NoDocumentsError, PolicyscanError, PolicyscanWarning
 from ..extract import ENGINES
-from ..fileio import atomic_open
+from ..fileio import open_output
 from ..records import Problem
 
 #: The exit code of an interrupted run (DESIGN: 0 done, 1 some inputs failed, 2 usage, 130 interrupted).
@@ -56,8 +56,8 @@ def warn(message: str) -> None:
 
 
 def output_stream(path: str) -> contextlib.AbstractContextManager:
-    """The stream to write data to: stdout for "-", else a file written atomically."""
-    return contextlib.nullcontext(sys.stdout) if path == "-" else atomic_open(path)
+    """The stream to write data to: stdout for "-", a FIFO or device as it is, a file (links followed) replaced atomically."""
+    return open_output(path)
 
 
 def finish(problems: Sequence[Problem], summary: str, quiet: bool, with_municipality: bool = False) -> None:
