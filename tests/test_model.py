@@ -32,6 +32,7 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.slow  # trains twice with cross-validation: about half the fast suite's time
 def test_training_is_deterministic_for_a_seed(small_annotations):
     items = read_annotations(small_annotations, TAX)
     texts, label_sets = [a.text for a in items], [a.labels for a in items]
