@@ -23,9 +23,14 @@ demo: setup
 	status=$$?; [ $$status -le 1 ] || exit $$status; \
 	echo "open results/report.html (the sample corpus has one image-only and one damaged PDF on purpose)"
 
+# The fast suite, then the slow tests (retraining the shipped model, installing the wheel), then ruff;
+# every step runs even when one before it fails, and the target fails when any of them did.
 test: setup
-	$(PY) -m pytest -q
-	$(VENV)/bin/ruff check .
+	@status=0; \
+	$(PY) -m pytest -q || status=1; \
+	$(PY) -m pytest -q -m slow || status=1; \
+	$(VENV)/bin/ruff check . || status=1; \
+	exit $$status
 
 corpus: setup
 	$(PY) scripts/build_corpus.py

@@ -203,6 +203,8 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
             problems.append(Problem(str(given), "", "file not found"))
             continue
         root = given if given.is_dir() else None
+        if root is not None and not _walk(given):
+            problems.append(Problem(str(given), "", f"no {' or '.join(sorted(SUFFIXES))} files in this folder"))
         for file in _walk(given):
             if file.resolve() in seen:
                 continue

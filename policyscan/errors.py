@@ -52,6 +52,14 @@ class ManifestError(PolicyscanError):
     """The manifest CSV is malformed."""
 
 
+class NoDocumentsError(PolicyscanError):
+    """Nothing to read under the inputs (each missing file or empty folder is in `problems`); nothing is written."""
+
+    def __init__(self, message: str, problems: tuple = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class OutputExistsError(PolicyscanError):
     """An output would be overwritten without --force."""
 

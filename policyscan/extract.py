@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DamagedPDFError, EncryptedPDFError, InputError, NotAPDFError, NoTextError
+from .fileio import read_text
 from .records import Block, Extraction, Page
 
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
@@ -503,10 +504,7 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
 def extract_text_file(path: str | Path) -> Extraction:
     """A plain-text file as one page; blank lines separate blocks, short unpunctuated lines are headings."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raw = path.read_text(encoding="cp1252")
+    raw = read_text(path)  # by BOM or content: UTF-8, UTF-16 (Notepad's "Unicode") or Windows-1252 with a warning
     parts = []
     for chunk in re.split(r"\n\s*\n", raw.replace("\r\n", "\n")):
         lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]

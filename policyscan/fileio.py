@@ -17,6 +17,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import IO
 
@@ -121,6 +122,12 @@ def refuse_overwrite(path: str | Path, force: bool = False) -> None:
         return
     if output_kind(path) == "file":
         raise OutputExistsError(f"{path} exists; pass --force to replace it")
+
+
+def package_data(name: str) -> Path:
+    """A file or folder shipped in policyscan/data, as a path on disk (read through importlib.resources)."""
+    # The model and the annotations are read by path (zipfile, numpy, folder walks); pip installs packages as files.
+    return Path(os.fspath(resources.files("policyscan").joinpath("data", name)))
 
 
 def current_umask() -> int:

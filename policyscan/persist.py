@@ -7,7 +7,9 @@ A model is a folder:
   coefficients, labels, thresholds), read with allow_pickle=False; this is what
   tagging and scanning use, so they need neither scikit-learn nor skops;
 - `card.json` and `card.md`: what the model was trained with, its metrics, and
-  the SHA-256 of both files, so a file changed after training is refused.
+  the SHA-256 of both files, so a file changed after training is refused;
+- `taxonomy.toml`: the taxonomy it was trained on, so a model is all tag, scan and
+  evaluate need (a folder without one was trained on the shipped taxonomy).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ModelError, OutputExistsError
-from .fileio import atomic_open, atomic_write_text, file_hash
+from .fileio import atomic_open, atomic_write_text, file_hash, package_data
 from .model import Model
 from .scorer import Scorer
-from .taxonomy import Taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy, taxonomy_toml
 
 if TYPE_CHECKING:  # scikit-learn is imported only to train, never to tag
     from sklearn.pipeline import Pipeline
@@ -36,6 +38,7 @@ MODEL_FILE = "model.skops"
 SCORER_FILE = "scorer.npz"
 CARD_JSON = "card.json"
 CARD_MD = "card.md"
+TAXONOMY_FILE = "taxonomy.toml"
 MODEL_ENV = "POLICYSCAN_MODEL"
 
 #: The only types a model file may contain; anything else is refused before loading.
@@ -63,10 +66,10 @@ TRUSTED_TYPES = (
 
 
 def default_model_path() -> Path:
-    """$POLICYSCAN_MODEL, else the model shipped in the repository's models/default."""
+    """$POLICYSCAN_MODEL, else the model shipped inside the package (policyscan/data/model)."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    return Path(__file__).resolve().parent.parent / "models" / "default"
+    return package_data("model")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,17 @@ class ModelFolder:
     def name(self) -> str:
         return self.folder.name
 
+    @property
+    def taxonomy_file(self) -> Path:
+        return self.folder / TAXONOMY_FILE
+
+    def taxonomy(self) -> Taxonomy:
+        """The taxonomy saved with the model, or the shipped one for a folder without it (models saved before it was kept)."""
+        if not self.taxonomy_file.exists():
+            return load_taxonomy()
+        _check_hash(self.taxonomy_file, self.card(), "taxonomy_sha256")
+        return parse_taxonomy(self.taxonomy_file.read_text(encoding="utf-8"), str(self.taxonomy_file))
+
     def card(self) -> dict:
         """The card beside the model, or {} when there is none."""
         card = self.folder / CARD_JSON
@@ -111,8 +125,8 @@ class ModelFolder:
         """What names this model's predictions in cache keys: the hash of its scorer (or model) file."""
         return card.get("scorer_sha256") or card.get("model_sha256") or file_hash(self.model_file)
 
-    def save(self, model: Model, card: dict, force: bool = False) -> ModelFolder:
-        """Write the model, its scorer and its card (refused if the folder holds a model, unless `force`)."""
+    def save(self, model: Model, card: dict, force: bool = False, taxonomy: Taxonomy | None = None) -> ModelFolder:
+        """Write the model, its scorer, its card and its taxonomy (refused if the folder holds a model, unless `force`)."""
         import skops.io as sio
 
         if self.model_file.exists() and not force:
@@ -127,6 +141,10 @@ class ModelFolder:
             Scorer(model.scorer.blocks, model.scorer.intercept, extra).save(handle)
         card = card | {"labels": list(model.labels), "thresholds": dict(zip(model.labels, map(float, thresholds), strict=True))}
         card |= {"model_sha256": file_hash(self.model_file), "scorer_sha256": file_hash(self.scorer_file)}
+        if taxonomy is not None:
+            _check_taxonomy(tuple(model.labels), card, taxonomy)
+            atomic_write_text(self.taxonomy_file, taxonomy_toml(taxonomy))
+            card |= {"taxonomy_sha256": file_hash(self.taxonomy_file)}
         atomic_write_text(self.folder / CARD_JSON, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         atomic_write_text(self.folder / CARD_MD, card_markdown(card))
         return self
@@ -187,9 +205,14 @@ class ModelFolder:
         return model
 
 
-def save_model(model: Model, directory: str | Path, card: dict, force: bool = False) -> Path:
-    """Write the model, its scorer and its card into `directory` (refused if it holds a model, unless `force`)."""
-    return ModelFolder.of(directory).save(model, card, force).folder
+def save_model(model: Model, directory: str | Path, card: dict, force: bool = False, taxonomy: Taxonomy | None = None) -> Path:
+    """Write the model, its scorer, its card and its taxonomy into `directory` (refused if it holds a model, unless `force`)."""
+    return ModelFolder.of(directory).save(model, card, force, taxonomy).folder
+
+
+def model_taxonomy(model: str | Path | None = None, taxonomy: str | Path | None = None) -> Taxonomy:
+    """The taxonomy to use with a model: the `taxonomy` file when given, else the one saved with the model, else the shipped one."""
+    return load_taxonomy(taxonomy) if taxonomy else ModelFolder.at(model).taxonomy()
 
 
 def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:

@@ -7,20 +7,24 @@ nor the model.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import functools
 import json
+import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from .cache import DocumentCache, tag_key
-from .corpus import find_documents
-from .errors import InputError
+from .corpus import Discovery, discover
+from .errors import InputError, NoDocumentsError, PolicyscanWarning
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
 from .persist import ModelFolder, load_model
+from .progress import counted, failed_note
 from .records import Document, Prediction, Problem, Sentence, TaggedSentence
 from .segment import load_nlp, nlp_key, segment
 from .taxonomy import Taxonomy
@@ -120,6 +124,81 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
     return result
 
 
+#: Why a document failed when the process reading it was killed (by the OS for lack of memory, or by a signal).
+KILLED = "the process reading it was killed (out of memory?); try --jobs 1, or split or re-save the PDF"
+
+
+def worker_count(jobs: int, documents: int) -> int:
+    """The processes worth starting: no more than asked, than documents, or than the machine has cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(jobs, documents, cores))
+
+
+def process_all(
+    documents: Sequence[Document],
+    cache: DocumentCache,
+    engine: str = ENGINES[0],
+    jobs: int = 1,
+    model: ModelRef | None = None,
+    work: Callable[..., DocumentResult] = process_document,
+) -> Iterator[DocumentResult]:
+    """Results in input order from up to `jobs` worker processes; a killed worker fails only the document it was reading.
+
+    `work` is what a worker runs per document (`process_document`); tests pass one that dies like a worker the OS kills.
+    """
+    workers = worker_count(jobs, len(documents))
+    if workers == 1:
+        for document in documents:
+            yield work(document, cache, engine, model)
+        return
+    pool, alone = cf.ProcessPoolExecutor(max_workers=workers), _OneByOne(work)
+    try:
+        futures = [pool.submit(work, document, cache, engine, model) for document in documents]
+        for document, future in zip(documents, futures, strict=True):
+            try:
+                yield future.result()
+            except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
+                yield alone.process(document, cache, engine, model)
+    finally:  # also on Ctrl-C or an abandoned batch: start no more documents
+        pool.shutdown(cancel_futures=True)
+        alone.close()
+
+
+class _OneByOne:
+    """Documents read one at a time in a process of their own, so a killed process names its document."""
+
+    def __init__(self, work: Callable[..., DocumentResult]) -> None:
+        self.work = work
+        self.pool: cf.ProcessPoolExecutor | None = None
+
+    def process(self, document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> DocumentResult:
+        """The document's result, or a failure saying its process was killed."""
+        self.pool = self.pool or cf.ProcessPoolExecutor(max_workers=1)
+        try:
+            return self.pool.submit(self.work, document, cache, engine, model).result()
+        except cf.process.BrokenProcessPool:
+            self.close()
+            return DocumentResult(document, error=KILLED)
+
+    def close(self) -> None:
+        """Stop the process, if one was started."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+def find_inputs(inputs: Sequence[str | Path], manifest: str | Path | None = None) -> Discovery:
+    """The documents under the inputs, each discovery warning issued as a PolicyscanWarning; NoDocumentsError when there is none."""
+    found = discover(list(inputs), manifest)
+    for message in found.warnings:
+        warnings.warn(message, PolicyscanWarning, stacklevel=2)
+    if not found.documents:
+        raise NoDocumentsError(
+            "no documents to read, nothing written; give PDF or .txt files, or folders that hold them", tuple(found.problems)
+        )
+    return found
+
+
 def extract_documents(documents: Iterable[Document], cache: DocumentCache, engine: str = ENGINES[0]) -> Iterator[DocumentResult]:
     """Process documents one by one, in order, without tagging."""
     for document in documents:
@@ -137,7 +216,7 @@ class ExtractSummary:
 
     def line(self) -> str:
         """The one-line summary printed at the end of an extraction."""
-        return f"{self.documents} documents ({self.failed} failed), {self.sentences} sentences"
+        return f"{counted(self.documents, 'document')}{failed_note(len(self.problems))}, {counted(self.sentences, 'sentence')}"
 
 
 def extract_corpus(
@@ -152,7 +231,8 @@ def extract_corpus(
 
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
-    documents, problems = find_documents(list(inputs))
+    found = find_inputs(inputs)
+    documents, problems = found.documents, found.problems
     if on_start:
         on_start(len(documents))
     encode = json.JSONEncoder(ensure_ascii=False).encode

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import glob
 import json
@@ -17,13 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import DocumentCache
-from .corpus import find_documents
 from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import current_umask
-from .process import DocumentResult, ModelRef, model_reference, process_document
+from .process import DocumentResult, find_inputs, model_reference, process_all
 from .profile import Profile, profiles_by
-from .records import Document, Problem, TaggedSentence
+from .progress import counted, failed_note
+from .records import Problem, TaggedSentence
 from .report import (
     report_data,
     write_coverage,
@@ -54,20 +53,9 @@ class ScanSummary:
     def line(self) -> str:
         """The one-line summary printed at the end of a scan."""
         return (
-            f"{self.documents} documents ({self.failed} failed), {self.pages} pages, {self.sentences} sentences, "
-            f"{self.municipalities} municipalities in {self.seconds:.1f}s"
+            f"{counted(self.documents, 'document')}{failed_note(len(self.failures))}, {counted(self.pages, 'page')}, "
+            f"{counted(self.sentences, 'sentence')}, {counted(self.municipalities, 'municipality', 'municipalities')} in {self.seconds:.1f}s"
         )
-
-
-def _results(documents: Sequence[Document], cache: DocumentCache, engine: str, jobs: int, model: ModelRef) -> Iterator[DocumentResult]:
-    """Tagged document results in input order, from `jobs` worker processes."""
-    if jobs <= 1 or len(documents) <= 1:
-        for document in documents:
-            yield process_document(document, cache, engine, model)
-        return
-    n = len(documents)
-    with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(process_document, documents, [cache] * n, [engine] * n, [model] * n)
 
 
 #: Every file a scan writes into its results folder; anything else there was put there by someone else.
@@ -320,14 +308,15 @@ def scan(
     """
     started = time.monotonic()
     ref = model_reference(model, taxonomy)
-    documents, problems = find_documents(list(inputs), manifest)
+    found = find_inputs(inputs, manifest)
+    documents, problems = found.documents, found.problems
     protected = [*inputs, *([manifest] if manifest else []), *(d.path for d in documents), *(p.path for p in problems)]
     check_output_apart(outdir, protected)
     if on_start:
         on_start(len(documents))
     with results_folder(Path(outdir), force, protected, on_warning) as folder:
         results = []
-        for result in _results(documents, cache or DocumentCache(), engine, jobs, ref):
+        for result in process_all(documents, cache or DocumentCache(), engine, jobs, ref):
             results.append(result)
             if on_document:
                 on_document(result)

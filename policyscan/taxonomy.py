@@ -139,6 +139,19 @@ def _roles(raw: object, labels: tuple[Label, ...], where: str) -> Roles:
     return Roles(**single, headline_tasks=tuple(headline))
 
 
+def taxonomy_toml(taxonomy: Taxonomy) -> str:
+    """The taxonomy as TOML text that `parse_taxonomy` reads back as the same taxonomy."""
+
+    def quoted(value: str) -> str:  # a JSON string is a valid TOML basic string
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [f"name = {quoted(taxonomy.name)}", "", "[roles]"]
+    lines += [f"{role} = {quoted(value)}" for role, value in asdict(taxonomy.roles).items() if value is not None]
+    for label in taxonomy.labels:
+        lines += ["", "[[label]]"] + [f"{key} = {quoted(value)}" for key, value in asdict(label).items()]
+    return "\n".join(lines) + "\n"
+
+
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """The taxonomy in `path`, or the default one shipped with policyscan."""
     if path is None:

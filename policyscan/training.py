@@ -18,12 +18,13 @@ from . import model as classifier
 from .annotations import Annotation, Conflict, find_conflicts, merge, read_many
 from .errors import OutputExistsError
 from .evaluate import baseline_metrics, metrics, worst_errors
+from .fileio import package_data
 from .model import CrossValidation, Model, ModelSettings, label_matrix
 from .persist import ModelFolder, load_model
 from .segment import load_nlp, nlp_id
 from .taxonomy import Taxonomy
 
-DEFAULT_ANNOTATIONS = Path(__file__).resolve().parent.parent / "annotations"
+DEFAULT_ANNOTATIONS = package_data("annotations")
 
 
 def data_digest(items: list[Annotation]) -> str:
@@ -180,7 +181,7 @@ def train(
         metrics_, baseline, _, _ = evaluate_items(result.model, read_many([file], taxonomy), taxonomy)
         held_out.append(HeldOut(Path(file).name, metrics_, baseline, real))
     card["evaluations"] = {held.file: evaluation_entry(held) for held in held_out}
-    folder.save(result.model, card, force=force)
+    folder.save(result.model, card, force=force, taxonomy=taxonomy)
     return TrainingRun(result, tuple(held_out), folder.folder)
 
 

@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import fixtures
 
+from policyscan.fileio import package_data
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
@@ -54,6 +56,8 @@ def nlp():
 
 
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_ANNOTATIONS = package_data("annotations")
+SHIPPED_MODEL = package_data("model")
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +65,7 @@ def small_annotations(tmp_path_factory) -> Path:
     """Every sixth shipped annotation: a small, real training file."""
     import json
 
-    lines = [line for f in sorted((ROOT / "annotations").glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    lines = [line for f in sorted(SHIPPED_ANNOTATIONS.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
     path = tmp_path_factory.mktemp("ann") / "small.jsonl"
     path.write_text("\n".join(lines[::6]) + "\n", encoding="utf-8")
     assert all(json.loads(x)["text"] for x in lines[::6])
@@ -71,7 +75,7 @@ def small_annotations(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def heldout_annotations(tmp_path_factory) -> Path:
     """Shipped annotations the small model never saw."""
-    lines = [line for f in sorted((ROOT / "annotations").glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    lines = [line for f in sorted(SHIPPED_ANNOTATIONS.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
     path = tmp_path_factory.mktemp("ann") / "heldout.jsonl"
     path.write_text("\n".join(lines[3::12]) + "\n", encoding="utf-8")
     return path

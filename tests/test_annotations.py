@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SHIPPED_ANNOTATIONS
 
 from policyscan.annotations import (
     FORMATS,
@@ -38,7 +39,7 @@ def _write(path: Path, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def shipped():
-    return read_many([ROOT / "annotations"], TAX)
+    return read_many([SHIPPED_ANNOTATIONS], TAX)
 
 
 # ---------------------------------------------------------------- formats, in each tool's export shape
@@ -238,9 +239,9 @@ def test_every_line_names_source_and_annotator(shipped):
 
 
 def test_readme_counts_table_is_current():
-    readme = (ROOT / "annotations" / "README.md").read_text(encoding="utf-8")
+    readme = (SHIPPED_ANNOTATIONS / "README.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- counts:start -->\n(.*?)\n<!-- counts:end -->", readme, re.S).group(1)
-    result = CliRunner().invoke(main, ["annotations", "stats", str(ROOT / "annotations"), "--markdown"])
+    result = CliRunner().invoke(main, ["annotations", "stats", str(SHIPPED_ANNOTATIONS), "--markdown"])
     assert result.output.strip() == table.strip(), "regenerate with: policyscan annotations stats annotations/ --markdown"
 
 

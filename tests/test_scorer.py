@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHIPPED_ANNOTATIONS
 
 from policyscan.errors import ModelError
 from policyscan.persist import SCORER_FILE, load_model
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    lines = (ROOT / "annotations" / "negatives_domain.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (SHIPPED_ANNOTATIONS / "negatives_domain.jsonl").read_text(encoding="utf-8").splitlines()
     extra = ["", "   ", "Ë É ä", "a", "Vrijwilligers!!! 2025 — e-mail: info@lindenhoek.nl", "Ééééé."]
     return [json.loads(line)["text"] for line in lines[:400]] + extra
 

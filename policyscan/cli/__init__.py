@@ -10,10 +10,11 @@ from .annotations import annotations
 from .extract import extract
 from .labels import labels
 from .learn import evaluate_cli, tag_cli, train_cli
+from .municipalities import municipalities
 from .scan import scan
 
 
-@click.group(cls=PolicyscanGroup)
+@click.group(cls=PolicyscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policyscan")
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
 @click.pass_context
@@ -22,7 +23,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
-for _command in (extract, labels, scan, annotations, train_cli, evaluate_cli, tag_cli):
+for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from ..annotations import FORMATS, counts_table, read_many, statistics, write_annotations
-from ..errors import OutputExistsError
+from ..fileio import refuse_overwrite
 from ..taxonomy import load_taxonomy
 from ._common import format_option, taxonomy_option, warn
 
@@ -72,8 +71,7 @@ def annotations_convert(source: str, output: str, to: str, fmt: str | None, taxo
 
         policyscan annotations convert batch.jsonl -o batch-ls.json --to labelstudio
     """
-    if Path(output).exists() and not force:
-        raise OutputExistsError(f"{output} exists; pass --force to replace it")
+    refuse_overwrite(output, force)
     tax = load_taxonomy(taxonomy)
     items = read_many([source], tax, fmt)
     write_annotations(items, output, to, tax)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..cache import DocumentCache
+from ..fileio import output_kind
 from ..process import DocumentResult, extract_corpus
 from ..progress import Progress
 from ._common import cache_options, finish, output_stream, warn
@@ -33,6 +34,8 @@ def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, c
         for warning in result.warnings:
             warn(f"warning: {result.document.path}: {warning}")
 
+    if output != "-" and output_kind(output) == "file":  # replaced, not refused: scripts rely on rerunning extract
+        warn(f"warning: replacing existing {output}")
     with output_stream(output) as handle, Progress(0, "extract", silent=quiet) as bar:
         summary = extract_corpus(
             inputs,

@@ -9,11 +9,11 @@ import click
 import numpy as np
 
 from ..model import Model, ModelSettings
-from ..persist import load_model
+from ..persist import load_model, model_taxonomy
 from ..records import Prediction
 from ..taxonomy import load_taxonomy
 from ..training import evaluate, load_training_data, train
-from ._common import format_option, model_option, taxonomy_option, warn
+from ._common import format_option, model_option, model_taxonomy_option, taxonomy_option, warn
 
 
 def _num(value: float | None) -> str:
@@ -102,16 +102,19 @@ def train_cli(files, output, cv, seed, with_default, dev, real_dev, force, taxon
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: micro_f1, macro_f1, per_label, baseline, errors.")
 @click.option("--errors", "n_errors", default=10, show_default=True, help="Show the N most confident errors.")
-@taxonomy_option
+@model_taxonomy_option
 @format_option
 def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
     """Score a model on annotated sentences, side by side with the keyword baseline.
 
+    policyscan ships a small example file (fictional sentences, never trained
+    on): policyscan/data/example-eval.jsonl in the repository.
+
     Example:
 
-        policyscan evaluate ../shared/dev/dev.jsonl --json
+        policyscan evaluate policyscan/data/example-eval.jsonl --json
     """
-    result = evaluate(list(files), load_taxonomy(taxonomy), model, fmt, n_errors)
+    result = evaluate(list(files), model_taxonomy(model, taxonomy), model, fmt, n_errors)
     for conflict in result.conflicts:
         warn(f"warning: {conflict.describe()}")
     if result.trained_on:
@@ -132,14 +135,15 @@ def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line: text, labels, scores.")
 @click.option("--explain", is_flag=True, help="Show the features that pushed each label.")
-def tag_cli(texts, model, as_json, explain) -> None:
+@model_taxonomy_option
+def tag_cli(texts, model, as_json, explain, taxonomy) -> None:
     """Tag sentences given as arguments, or one per line on stdin (no argument or -).
 
     Example:
 
         echo "Vrijwilligers bezoeken eenzame ouderen." | policyscan tag --json
     """
-    clf = load_model(model, load_taxonomy())
+    clf = load_model(model, model_taxonomy(model, taxonomy))
     lines = [t for t in texts if t != "-"]
     if not lines:
         lines = [line.strip() for line in sys.stdin if line.strip()]

@@ -10,11 +10,11 @@ import click
 
 from ..cache import DocumentCache
 from ..errors import OutputOverlapsInputError
+from ..persist import model_taxonomy
 from ..process import DocumentResult
 from ..progress import Progress
 from ..scan import scan as run_scan
-from ..taxonomy import load_taxonomy
-from ._common import cache_options, finish, warn
+from ._common import cache_options, finish, model_taxonomy_option, warn
 
 
 class OverlapUsageError(click.ClickException):
@@ -34,8 +34,9 @@ class OverlapUsageError(click.ClickException):
     "--force", is_flag=True, help="Replace an output folder holding files policyscan did not write (never one holding the inputs)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@model_taxonomy_option
 @cache_options
-def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_cache, cache_dir, engine) -> None:
+def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine) -> None:
     """Scan PDFs into coverage profiles per municipality, with the evidence.
 
     Writes sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv,
@@ -55,7 +56,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, no_
         summary = run_scan(
             inputs,
             outdir,
-            load_taxonomy(),
+            model_taxonomy(model, taxonomy),
             model=model,
             manifest=manifest,
             jobs=jobs,

@@ -1,0 +1,65 @@
+"""Processing documents in worker processes: a killed worker fails its document only; Ctrl-C exits 130."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from policyscan.cache import DocumentCache
+from policyscan.corpus import find_documents
+from policyscan.process import KILLED, process_all, process_document, worker_count
+from policyscan.records import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def die_on_bad(document: Document, cache: DocumentCache, engine: str, model: None) -> object:
+    """What a worker does when the OS kills it (out of memory) while it reads bad.pdf."""
+    if Path(document.path).name == "bad.pdf":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return process_document(document, cache, engine, model)
+
+
+@pytest.mark.skipif(CORES < 2, reason="worker processes are started only on a machine with two cores or more")
+def test_issue_12_killed_worker_fails_its_document_and_the_batch_goes_on(suite, tmp_path):
+    for name in ("a.pdf", "bad.pdf", "c.pdf", "d.pdf"):
+        shutil.copy(suite["root"] / "brief.pdf", tmp_path / name)
+    documents, _ = find_documents([tmp_path])
+    results = list(process_all(documents, DocumentCache(enabled=False), jobs=2, work=die_on_bad))
+    assert [Path(r.document.path).name for r in results] == ["a.pdf", "bad.pdf", "c.pdf", "d.pdf"]
+    assert [r.error for r in results] == [None, KILLED, None, None]
+    assert all(r.sentences for r in results if r.error is None)
+
+
+def test_issue_12_jobs_are_capped_at_documents_and_cores():
+    assert worker_count(64, 3) == min(3, CORES)
+    assert worker_count(64, 0) == 1 and worker_count(1, 100) == 1
+    assert worker_count(2, 2) == min(2, CORES)
+
+
+def test_issue_12_ctrl_c_exits_130(suite, tmp_path):
+    """SIGINT to the command's process group (what Ctrl-C sends) ends it with 130, not 1 (some inputs failed)."""
+    corpus = tmp_path / "in" / "Lindenhoek"
+    corpus.mkdir(parents=True)
+    for i in range(12):
+        shutil.copy(suite["root"] / "nota.pdf", corpus / f"nota-{i}.pdf")
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "policyscan", "scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--jobs", "2"]
+    proc = subprocess.Popen(
+        [*args, "--engine", "pdfplumber", "--no-cache"], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the temporary results folder appears when documents start being read
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.rstrip().endswith("interrupted") and "Traceback" not in stderr
