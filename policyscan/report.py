@@ -168,13 +168,16 @@ def _document_cells(result: DocumentResult) -> list[object]:
 
 
 def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
-    """documents.csv: one row per input document, with its own coverage when it was read."""
-    header = [*DOCUMENT_COLUMNS, *DERIVED, *_wide_header(taxonomy)]
+    """documents.csv: one row per input document (with the manifest's extra columns), with its own coverage when it was read."""
+    fixed = [*DOCUMENT_COLUMNS, *DERIVED, *_wide_header(taxonomy)]
+    manifest = [k for k in dict.fromkeys(k for r in results for k, _ in r.document.extra) if k not in fixed]
+    header = [*DOCUMENT_COLUMNS, *manifest, *DERIVED, *_wide_header(taxonomy)]
     out = []
     for result in results:
         profile = profiles.get(result.document.doc_id)
         extra = [*_derived_values(profile), *_wide_values(profile)] if profile else [""] * (len(DERIVED) + 3 * len(taxonomy.ids))
-        out.append(_document_cells(result) + extra)
+        given = dict(result.document.extra)
+        out.append(_document_cells(result) + [given.get(k, "") for k in manifest] + extra)
     write_csv(path, header, out)
 
 

@@ -18,10 +18,12 @@ from .corpus import find_documents
 from .errors import OutputExistsError
 from .extract import ENGINES
 from .fileio import current_umask
+from .persist import ModelFolder
 from .process import DocumentResult, ModelRef, model_reference, process_document
 from .profile import Profile, profiles_by
 from .records import Document, Problem, TaggedSentence
 from .report import report_data, write_coverage, write_coverage_long, write_documents, write_errors, write_report, write_sentences
+from .summary import write_summary
 from .taxonomy import Taxonomy
 
 MARKER = ".policyscan-results"
@@ -164,7 +166,7 @@ def scan(
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[DocumentResult], None] | None = None,
 ) -> ScanSummary:
-    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv.
+    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv, summary.*.
 
     `model` is a model folder (default: $POLICYSCAN_MODEL or the shipped model); it is checked here and loaded by the workers.
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
@@ -182,4 +184,5 @@ def scan(
                 on_document(result)
         scanned = aggregate(results, problems, taxonomy, ref.name, min_sentences)
         write_results(folder, scanned, taxonomy)
+        write_summary(folder, taxonomy, ModelFolder.at(ref.path).card(), min_sentences=min_sentences)
     return scanned.summary(round(time.monotonic() - started, 2))
