@@ -10,7 +10,12 @@ equals k. Two intervals are given, separately:
   of a municipality are thinned by the label's precision (Binomial(k, precision) are true), the sentences the model
   missed are added (NegativeBinomial(true found, recall): on average found x (1-recall)/recall), presence is decided
   again by the presence rule and the share recomputed. A municipality where the model found none of a label's
-  sentences gains none in the simulation: recall says how many are missed per one found, not where.
+  sentences gains none in the simulation: recall says how many are missed per one found, not where. Because presence
+  needs only whether that count reaches the rule, each simulation draws presence directly with its exact probability
+  under this model (`presence_probability`), which gives the same distribution as drawing the counts
+  (`simulate_counts`, tested against it) at a fraction of the cost: 1,000 simulations of 350 municipalities take
+  well under a second. The interval says where the true share lies given the error rates; it need not contain
+  the observed share (a low precision makes labels found in few sentences vanish).
 
 Precision and recall come from the model card: card["evaluations"][<file>]["per_label"], preferring a file whose
 name says "real" (text of real municipal documents). Without them the error-rate interval is left empty and the
@@ -201,6 +206,34 @@ def simulate_counts(counts: np.ndarray, rates: ErrorRates, labels: Sequence[str]
     return kept + np.where(kept > 0, missed, 0)
 
 
+def presence_probability(counts: np.ndarray, rates: ErrorRates, labels: Sequence[str], min_sentences: int) -> np.ndarray:
+    """P(simulated true count >= min_sentences) per municipality and label, exactly, under the model of `simulate_counts`.
+
+    Presence needs only the small counts, so the sum runs over found-and-true b < min_sentences: the count stays below
+    the rule when b = 0 (nothing found, nothing added) or when fewer than min_sentences - b sentences were missed.
+    """
+    precision, recall = rates.arrays(labels)
+    k = counts.astype(float)
+    absent = np.zeros_like(k)
+    for b in range(min_sentences):
+        choose = np.ones_like(k)
+        for t in range(b):
+            choose *= (k - t) / (t + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_b = np.where(k >= b, choose * precision**b * (1 - precision) ** np.maximum(k - b, 0), 0.0)
+        missed_few = 1.0 if b == 0 else sum(math.comb(b + i - 1, i) * recall**b * (1 - recall) ** i for i in range(min_sentences - b))
+        absent += p_b * missed_few
+    return np.clip(1 - absent, 0.0, 1.0)
+
+
+def simulate_presence(
+    counts: np.ndarray, rates: ErrorRates, labels: Sequence[str], min_sentences: int, n_sim: int, seed: int = 0
+) -> np.ndarray:
+    """Simulated presence (n_sim, municipalities, labels): each cell drawn with its `presence_probability` (independent cells)."""
+    probability = presence_probability(counts, rates, labels, min_sentences)
+    return np.random.default_rng([seed, 1]).random((n_sim, *counts.shape)) < probability
+
+
 # ---------------------------------------------------------------- the figures
 
 
@@ -367,7 +400,7 @@ def summarise(
     simulated, seconds = None, 0.0
     if rates is not None:
         started = time.perf_counter()
-        simulated = indicators(simulate_counts(table.counts, rates, table.labels, n_sim, seed) >= rule)
+        simulated = indicators(simulate_presence(table.counts, rates, table.labels, rule, n_sim, seed))
         seconds = time.perf_counter() - started
     parts = [(ALL, np.ones(len(table), dtype=bool))]
     if groups is not None:
