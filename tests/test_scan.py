@@ -21,6 +21,8 @@ from policyscan.report import safe_cell
 from policyscan.taxonomy import load_taxonomy
 
 OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv"]
+OUTPUTS += ["summary.csv", "summary.md"]
+OUTPUTS += [f"summary_{plot}.{fmt}" for plot in ("presence", "risk", "breadth") for fmt in ("svg", "png")]
 
 
 @pytest.fixture(scope="module")
