@@ -311,3 +311,21 @@ def test_summary_command_rebuilds_the_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no tagging-error interval" in result.output
     assert (results / "summary.csv").exists() and (results / "summary.md").read_text().startswith("# Summary of 4 municipalities")
+
+
+def test_scan_carries_manifest_columns_into_the_summary_groups(tmp_path):
+    texts = {
+        "Lindenhoek": "De gemeente Lindenhoek zet maatjes in tegen eenzaamheid. Vrijwilligers bezoeken ouderen die alleen wonen.",
+        "Brugwaarde": "Brugwaarde steunt het dorpshuis en de groenploegen. Vrijwilligers houden de speeltuinen in de wijk schoon.",
+    }
+    rows = ["path,municipality,grootte"]
+    for name, text in texts.items():
+        (tmp_path / f"{name.lower()}.txt").write_text(text + "\n", encoding="utf-8")
+        rows.append(f"{name.lower()}.txt,{name},{'groot' if name == 'Lindenhoek' else 'klein'}")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "results"
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--manifest", str(tmp_path / "manifest.csv"), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert {r["municipality"]: r["grootte"] for r in _rows(out, "documents.csv")} == {"Lindenhoek": "groot", "Brugwaarde": "klein"}
+    assert CliRunner().invoke(main, ["summary", str(out), "--by", "grootte", "-q"]).exit_code == 0
+    assert {r["group"] for r in _rows(out)} == {"all", "groot", "klein"}
