@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -19,17 +19,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from .fileio import atomic_open
-from .taxonomy import Taxonomy
-
-if TYPE_CHECKING:
-    from .summary import ResultsTable, Summary
 
 #: Okabe-Ito colours per label domain or role.
 COLOURS = {"social": "#0072B2", "other": "#E69F00", "none": "#CC79A7"}
 FLAG = "#D55E00"
 PLAIN = "#0072B2"
 DOMAIN_NL = {"social": "sociaal domein", "other": "ander domein", "none": "risico"}
-PLOTS = ("presence", "risk", "breadth")
 
 
 def save_figure(fig: Figure, folder: Path, stem: str) -> bytes:
@@ -45,27 +40,38 @@ def save_figure(fig: Figure, folder: Path, stem: str) -> bytes:
     return files["png"]
 
 
-def presence_figure(summary: Summary, taxonomy: Taxonomy, group: str = "all") -> Figure:
+@dataclass(frozen=True)
+class Bar:
+    """One label's bar: its Dutch name, domain (colour), share and 95% intervals (None when unavailable)."""
+
+    name: str
+    domain: str
+    share: float
+    low: float | None = None
+    high: float | None = None
+    error_low: float | None = None
+    error_high: float | None = None
+
+
+def presence_figure(bars: Sequence[Bar], municipalities: int) -> Figure:
     """Share of municipalities where each label is present, with its bootstrap and tagging-error intervals."""
-    rows = [r for r in summary.group(group) if r.measure == "label"]
-    fig = Figure(figsize=(8, 0.42 * len(rows) + 1.6))
+    fig = Figure(figsize=(8, 0.42 * len(bars) + 1.6))
     ax = fig.subplots()
-    y = np.arange(len(rows))[::-1]
-    colours = [COLOURS[taxonomy.get(r.key).domain] for r in rows]
-    ax.barh(y, [r.share or 0 for r in rows], color=colours, height=0.62)
-    for yi, r in zip(y, rows, strict=True):
-        if r.bootstrap_low is not None:
-            ax.plot([r.bootstrap_low, r.bootstrap_high], [yi + 0.12] * 2, color="black", lw=1.6, solid_capstyle="butt")
-        if r.error_low is not None:
-            ax.plot([r.error_low, r.error_high], [yi - 0.12] * 2, color="#666666", lw=1.6, ls=(0, (2, 1)))
-    ax.set_yticks(y, [r.name for r in rows])
+    y = np.arange(len(bars))[::-1]
+    ax.barh(y, [b.share for b in bars], color=[COLOURS[b.domain] for b in bars], height=0.62)
+    for yi, b in zip(y, bars, strict=True):
+        if b.low is not None:
+            ax.plot([b.low, b.high], [yi + 0.12] * 2, color="black", lw=1.6, solid_capstyle="butt")
+        if b.error_low is not None:
+            ax.plot([b.error_low, b.error_high], [yi - 0.12] * 2, color="#666666", lw=1.6, ls=(0, (2, 1)))
+    ax.set_yticks(y, [b.name for b in bars])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("aandeel gemeenten waar het label aanwezig is")
-    ax.set_title(f"Aanwezigheid per label ({summary.municipalities} gemeenten)")
-    handles = [Patch(color=COLOURS[d], label=DOMAIN_NL[d]) for d in COLOURS if any(taxonomy.get(r.key).domain == d for r in rows)]
+    ax.set_title(f"Aanwezigheid per label ({municipalities} gemeenten)")
+    handles = [Patch(color=COLOURS[d], label=DOMAIN_NL[d]) for d in COLOURS if any(b.domain == d for b in bars)]
     handles += [Line2D([], [], color="black", lw=1.6, label="95%-interval steekproef (bootstrap)")]
-    if summary.error_source:
+    if any(b.error_low is not None for b in bars):
         handles += [Line2D([], [], color="#666666", lw=1.6, ls=(0, (2, 1)), label="95%-interval tagfouten")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.4, -0.1), ncol=2, fontsize=8, frameon=False)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
@@ -73,76 +79,44 @@ def presence_figure(summary: Summary, taxonomy: Taxonomy, group: str = "all") ->
     return fig
 
 
-def risk_figure(table: ResultsTable, taxonomy: Taxonomy) -> Figure:
+def risk_figure(x: np.ndarray, y: np.ndarray, flagged: np.ndarray, x_label: str, y_label: str) -> Figure:
     """Instrumentalisation against risk awareness per 1,000 sentences per municipality; the quadrant of high risk, low awareness shaded."""
-    x, y = table.instrumentalisation_per_1000, table.risk_awareness_per_1000
     ok = ~(np.isnan(x) | np.isnan(y))
-    roles = taxonomy.roles
-    flagged = np.zeros(len(table), dtype=bool)
-    if roles.risk and roles.safeguard:
-        flagged = table.present[:, taxonomy.ids.index(roles.risk)] & ~table.present[:, taxonomy.ids.index(roles.safeguard)]
     fig = Figure(figsize=(7, 5.5))
     ax = fig.subplots()
     mx, my = (float(np.median(x[ok])), float(np.median(y[ok]))) if ok.any() else (0.0, 0.0)
     top_x = max(float(x[ok].max()) if ok.any() else 1.0, 1.0) * 1.08
-    ax.fill_between(
-        [mx, top_x],
-        -1e9,
-        my,
-        color="#F0E442",
-        alpha=0.35,
-        lw=0,
-        label="kwadrant: meer instrumentalisering en minder aandacht dan de mediaan",
-    )
+    top_y = max(float(y[ok].max()) if ok.any() else 1.0, 1.0) * 1.08
+    quadrant = "kwadrant: meer instrumentalisering en minder aandacht dan de mediaan"
+    ax.fill_between([mx, top_x], 0, my, color="#F0E442", alpha=0.35, lw=0, label=quadrant)
     ax.axvline(mx, color="#999999", lw=0.8, ls="--")
     ax.axhline(my, color="#999999", lw=0.8, ls="--")
     ax.scatter(x[ok & ~flagged], y[ok & ~flagged], s=36, color=PLAIN, marker="o", label="overige gemeenten", zorder=3)
-    ax.scatter(
-        x[ok & flagged],
-        y[ok & flagged],
-        s=46,
-        color=FLAG,
-        marker="^",
-        label="instrumentalisering zonder aandacht (aanwezigheidsregel)",
-        zorder=3,
-    )
-    top_y = max(float(y[ok].max()) if ok.any() else 1.0, 1.0) * 1.08
+    flag = "instrumentalisering zonder aandacht (aanwezigheidsregel)"
+    ax.scatter(x[ok & flagged], y[ok & flagged], s=46, color=FLAG, marker="^", label=flag, zorder=3)
     ax.set_xlim(0, top_x)
     ax.set_ylim(0, top_y)
-    risk = taxonomy.get(roles.risk).name_nl if roles.risk else "instrumentalisering"
-    aware = taxonomy.get(roles.safeguard).name_nl if roles.safeguard else "aandacht voor het risico"
-    ax.set_xlabel(f"{risk}: zinnen per 1.000 zinnen")
-    ax.set_ylabel(f"{aware}: zinnen per 1.000 zinnen")
+    ax.set_xlabel(f"{x_label}: zinnen per 1.000 zinnen")
+    ax.set_ylabel(f"{y_label}: zinnen per 1.000 zinnen")
     ax.set_title(f"Instrumentalisering en aandacht ervoor ({int(ok.sum())} gemeenten)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     return fig
 
 
-def breadth_figure(summary: Summary, group: str = "all") -> Figure:
-    """How many municipalities have 0, 1, 2, ... task labels present."""
-    rows = [r for r in summary.group(group) if r.measure == "breadth"]
+def breadth_figure(counts: Sequence[int], municipalities: int) -> Figure:
+    """How many municipalities have 0, 1, 2, ... task labels present (`counts[k]` have k)."""
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
-    ks = [int(r.key) for r in rows]
-    ax.bar(ks, [r.count for r in rows], color=COLOURS["social"], width=0.75)
+    ks = list(range(len(counts)))
+    ax.bar(ks, counts, color=COLOURS["social"], width=0.75)
     ax.set_xticks(ks)
     ax.set_xlabel("breedte: aantal maatschappelijke taken aanwezig")
     ax.set_ylabel("aantal gemeenten")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"Breedte van het vrijwilligersbeleid ({summary.municipalities} gemeenten)")
+    ax.set_title(f"Breedte van het vrijwilligersbeleid ({municipalities} gemeenten)")
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     return fig
-
-
-def summary_plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy) -> dict[str, bytes]:
-    """Write the three summary plots as SVG and PNG into `folder`; their PNG bytes by name."""
-    figures = {
-        "summary_presence": presence_figure(summary, taxonomy),
-        "summary_risk": risk_figure(table, taxonomy),
-        "summary_breadth": breadth_figure(summary),
-    }
-    return {name: save_figure(fig, folder, name) for name, fig in figures.items()}
 
 
 def compare_figure(

@@ -501,6 +501,29 @@ def embed_in_report(report: Path, section: str) -> bool:
     return True
 
 
+def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy) -> dict[str, bytes]:
+    """Write the three summary plots (all municipalities) as SVG and PNG into `folder`; their PNG bytes by name."""
+    from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure  # matplotlib only when drawing
+
+    rows = summary.group()
+    bars = [
+        Bar(r.name, taxonomy.get(r.key).domain, r.share or 0.0, r.bootstrap_low, r.bootstrap_high, r.error_low, r.error_high)
+        for r in rows
+        if r.measure == "label"
+    ]
+    roles, flagged = taxonomy.roles, np.zeros(len(table), dtype=bool)
+    if roles.risk and roles.safeguard:
+        flagged = table.present[:, taxonomy.ids.index(roles.risk)] & ~table.present[:, taxonomy.ids.index(roles.safeguard)]
+    x_label = taxonomy.get(roles.risk).name_nl if roles.risk else "instrumentalisering"
+    y_label = taxonomy.get(roles.safeguard).name_nl if roles.safeguard else "aandacht voor het risico"
+    figures = {
+        "summary_presence": presence_figure(bars, summary.municipalities),
+        "summary_risk": risk_figure(table.instrumentalisation_per_1000, table.risk_awareness_per_1000, flagged, x_label, y_label),
+        "summary_breadth": breadth_figure([r.count for r in rows if r.measure == "breadth"], summary.municipalities),
+    }
+    return {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+
+
 def write_summary(
     folder: str | Path,
     taxonomy: Taxonomy,
@@ -510,15 +533,13 @@ def write_summary(
     seed: int = 0,
 ) -> Summary:
     """Write summary.csv, summary.md and the plots (SVG, PNG) into a results folder, and the summary section into its report."""
-    from .plots import summary_plots
-
     folder = Path(folder)
     table = read_results(folder, taxonomy)
     groups = group_values(folder, table, by) if by else None
     summary = summarise(table, taxonomy, error_rates_from_card(card), groups, by, min_sentences, seed=seed)
     write_summary_csv(folder / "summary.csv", summary)
     atomic_write_text(folder / "summary.md", summary_markdown(summary))
-    images = summary_plots(folder, summary, table, taxonomy)
+    images = _plots(folder, summary, table, taxonomy)
     embed_in_report(folder / "report.html", summary_html(summary, images))
     return summary
 
