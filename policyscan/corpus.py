@@ -33,6 +33,7 @@ _DOCUMENT_WORD = re.compile(
 _YEAR_FOLDER = re.compile(r"^\d{4}(?:[-_ ]\d{2,4})?$")
 _COPY = re.compile(r"(?:\s*\(\d+\)|[\s_-]+(?:kopie|copy)(?:[\s_-]*\d+)?)$", re.IGNORECASE)
 _MAX_FOLDER_LEVELS = 3
+_MANIFEST_FIELDS = frozenset({"path", "municipality", "code", "year", "title"})
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,11 @@ def read_manifest(path: str | Path) -> dict[Path, dict[str, str]]:
     return result
 
 
+def _extra_columns(row: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The manifest columns beyond path, municipality, code, year and title, for grouping (`policyscan summary --by`)."""
+    return tuple((k, v) for k, v in row.items() if k not in _MANIFEST_FIELDS)
+
+
 def _municipality_for(file: Path, root: Path | None, row: dict[str, str]) -> tuple[str, str]:
     """The municipality name for a file as given (not yet matched), and where it came from."""
     for source, name in (
@@ -231,6 +237,7 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
             m.code,
             rows.get(file.resolve(), {}).get("year") or None,
             rows.get(file.resolve(), {}).get("title") or None,
+            _extra_columns(rows.get(file.resolve(), {})),
         )
         for file, m in found
     ]

@@ -291,6 +291,14 @@ def _check_taxonomy(labels: tuple[str, ...], card: dict, taxonomy: Taxonomy) -> 
         )
 
 
+def real_text_evaluation(card: dict | None) -> tuple[str, dict] | None:
+    """The card's evaluation on held-out sentences of real documents (`train --real-dev`): its file name and metrics, or None."""
+    for name, entry in ((card or {}).get("evaluations") or {}).items():
+        if isinstance(entry, dict) and entry.get("real_text") and isinstance(entry.get("per_label"), dict):
+            return name, entry
+    return None
+
+
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 

@@ -17,6 +17,7 @@ class Document:
     code: str | None = None
     year: str | None = None
     title: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # the manifest's other columns (province, size class, ...), in its order
 
 
 @dataclass(frozen=True)

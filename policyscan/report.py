@@ -251,18 +251,27 @@ def _document_cells(result: DocumentResult) -> list[object]:
     ]
 
 
-def document_columns(taxonomy: Taxonomy) -> list[Column]:
-    """The columns of documents.csv."""
-    return [*DOCUMENT_COLUMNS_DEF, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
+def manifest_columns(results: Sequence[DocumentResult]) -> list[str]:
+    """The manifest's extra columns (province, size class, ...), in order of first appearance, that no fixed column already names."""
+    fixed = set(DOCUMENT_COLUMNS) | {c.name for c in DERIVED_COLUMNS}
+    return [k for k in dict.fromkeys(k for r in results for k, _ in r.document.extra) if k not in fixed]
+
+
+def document_columns(taxonomy: Taxonomy, extra: Sequence[str] = ()) -> list[Column]:
+    """The columns of documents.csv: the fixed ones, the manifest's extra ones (text), the derived measures and the per-label ones."""
+    given = [Column(name, "string", "a column of the manifest, as given", False) for name in extra]
+    return [*DOCUMENT_COLUMNS_DEF, *given, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
 
 
 def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
-    """documents.csv: one row per input document; a failed one has counts 0, nothing present and empty shares."""
+    """documents.csv: one row per input document (with the manifest's extra columns); a failed one has counts 0, nothing present and empty shares."""
+    extra = manifest_columns(results)
     out = []
     for result in results:
         profile = profiles[result.document.doc_id]
-        out.append([*_document_cells(result), *_derived_values(profile), *_wide_values(profile)])
-    write_csv(path, [c.name for c in document_columns(taxonomy)], out)
+        given = dict(result.document.extra)
+        out.append([*_document_cells(result), *(given.get(k, "") for k in extra), *_derived_values(profile), *_wide_values(profile)])
+    write_csv(path, [c.name for c in document_columns(taxonomy, extra)], out)
 
 
 ERROR_COLUMNS = (
@@ -277,12 +286,30 @@ def write_errors(path: Path, problems: Sequence[Problem]) -> None:
     write_csv(path, [c.name for c in ERROR_COLUMNS], [(p.path, p.municipality, p.reason) for p in problems])
 
 
-def datapackage(taxonomy: Taxonomy, with_errors: bool) -> dict:
+SUMMARY_COLUMNS_DEF = (
+    Column("group", "string", "the group of municipalities (all, or a value of the --by column)"),
+    Column("measure", "string", "label, headline or breadth"),
+    Column("key", "string", "the label id, headline measure or breadth value"),
+    Column("name", "string", "what the row counts, in words"),
+    Column("municipalities", "integer", "municipalities in the group"),
+    Column("count", "integer", "municipalities where it holds"),
+    Column("share", "number", "count / municipalities", False),
+    Column("bootstrap_low", "number", "95% interval from a bootstrap over municipalities, low end", False),
+    Column("bootstrap_high", "number", "95% interval from a bootstrap over municipalities, high end", False),
+    Column(
+        "error_low", "number", "95% interval from the classifier's measured error rates, low end (empty: no rates in the model card)", False
+    ),
+    Column("error_high", "number", "95% interval from the classifier's measured error rates, high end", False),
+)
+
+
+def datapackage(taxonomy: Taxonomy, with_errors: bool, extra: Sequence[str] = ()) -> dict:
     """The Frictionless Data Package (Table Schema) describing the CSV files of a results folder."""
     tables = [
-        ("documents", "one row per input document", document_columns(taxonomy)),
+        ("documents", "one row per input document", document_columns(taxonomy, extra)),
         ("coverage", "one row per municipality", coverage_columns(taxonomy)),
         ("coverage_long", "one row per municipality and label", list(COVERAGE_LONG_COLUMNS)),
+        ("summary", "the study's questions across municipalities, one row per group and figure", list(SUMMARY_COLUMNS_DEF)),
     ]
     if with_errors:
         tables.append(("errors", "one row per input that could not be used", list(ERROR_COLUMNS)))
@@ -303,10 +330,10 @@ def datapackage(taxonomy: Taxonomy, with_errors: bool) -> dict:
     return {"profile": "tabular-data-package", "name": "policyscan-results", "resources": resources}
 
 
-def write_datapackage(path: Path, taxonomy: Taxonomy, with_errors: bool) -> None:
+def write_datapackage(path: Path, taxonomy: Taxonomy, with_errors: bool, extra: Sequence[str] = ()) -> None:
     """datapackage.json: the types of every CSV column, for pandas, R and Frictionless tools."""
     with atomic_open(path) as handle:
-        handle.write(json.dumps(datapackage(taxonomy, with_errors), ensure_ascii=False, indent=2) + "\n")
+        handle.write(json.dumps(datapackage(taxonomy, with_errors, extra), ensure_ascii=False, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------- HTML

@@ -19,11 +19,13 @@ from .cache import DocumentCache
 from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import current_umask
+from .persist import ModelFolder
 from .process import DocumentResult, find_inputs, model_reference, process_all
 from .profile import Profile, profiles_by
 from .progress import counted, failed_note
 from .records import Problem, TaggedSentence
 from .report import (
+    manifest_columns,
     report_data,
     write_coverage,
     write_coverage_long,
@@ -33,6 +35,7 @@ from .report import (
     write_report,
     write_sentences,
 )
+from .summary import SUMMARY_FILES, write_summary
 from .taxonomy import Taxonomy
 
 MARKER = ".policyscan-results"
@@ -59,8 +62,11 @@ class ScanSummary:
 
 
 #: Every file a scan writes into its results folder; anything else there was put there by someone else.
-OUTPUT_FILES = frozenset(
-    {"sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json", MARKER}
+OUTPUT_FILES = (
+    frozenset(
+        {"sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json", MARKER}
+    )
+    | SUMMARY_FILES
 )
 #: Files an operating system drops into folders it shows; replacing them loses nothing.
 _OS_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -267,7 +273,7 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
     write_coverage_long(folder / "coverage_long.csv", result.municipalities, taxonomy)
     if result.problems:
         write_errors(folder / "errors.csv", result.problems)
-    write_datapackage(folder / "datapackage.json", taxonomy, bool(result.problems))
+    write_datapackage(folder / "datapackage.json", taxonomy, bool(result.problems), manifest_columns(result.documents))
     summary = result.summary()
     meta = {
         "documents": summary.documents,
@@ -299,7 +305,7 @@ def scan(
     on_document: Callable[[DocumentResult], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
 ) -> ScanSummary:
-    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv.
+    """Scan documents into `outdir`: sentences.jsonl, documents.csv, coverage.csv, coverage_long.csv, report.html, errors.csv, summary.*.
 
     `model` is a model folder (default: $POLICYSCAN_MODEL or the shipped model); it is checked here and loaded by the workers.
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives,
@@ -322,4 +328,5 @@ def scan(
                 on_document(result)
         scanned = aggregate(results, problems, taxonomy, ref.name, min_sentences)
         write_results(folder, scanned, taxonomy)
+        write_summary(folder, taxonomy, ModelFolder.at(ref.path).card(), min_sentences=min_sentences)
     return scanned.summary(round(time.monotonic() - started, 2))

@@ -24,6 +24,8 @@ from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
 OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json"]
+OUTPUTS += ["summary.csv", "summary.md"]
+OUTPUTS += [f"summary_{plot}.{fmt}" for plot in ("presence", "risk", "breadth") for fmt in ("svg", "png")]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +238,7 @@ def test_issue_12_output_overlapping_an_input_is_refused_even_with_force(corpus,
     before = sorted(p for p in tmp_path.rglob("*"))
     result = CliRunner().invoke(main, ["scan", str(inputs), "--manifest", str(manifest), "-o", str(out), "--force", "-q"])
     assert result.exit_code == 2, result.output
-    [line] = result.stderr.splitlines()
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
     assert line.startswith(f"Error: output folder {out} ") and "choose an -o outside the inputs" in line
     assert sorted(p for p in tmp_path.rglob("*")) == before
 

@@ -12,6 +12,7 @@ from .labels import labels
 from .learn import evaluate_cli, tag_cli, train_cli
 from .municipalities import municipalities
 from .scan import scan
+from .summary import compare_cli, summary_cli
 
 
 @click.group(cls=PolicyscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +24,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
-for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli):
+for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli, summary_cli, compare_cli):
     main.add_command(_command)
 
 __all__ = ["main"]
