@@ -299,6 +299,16 @@ def real_text_evaluation(card: dict | None) -> tuple[str, dict] | None:
     return None
 
 
+def label_trust(card: dict | None) -> dict:
+    """How far to trust each label: precision, recall and support on the card's real-text evaluation (empty when it has none)."""
+    found = real_text_evaluation(card)
+    if found is None:
+        return {}
+    name, entry = found
+    keep = ("precision", "recall", "f1", "support")
+    return {"file": name, "labels": {label: {k: m.get(k) for k in keep} for label, m in entry["per_label"].items()}}
+
+
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 

@@ -356,8 +356,9 @@ def report_data(
     summary: dict,
     problems: Sequence[Problem] = (),
     documents: Sequence[DocumentResult] = (),
+    trust: dict | None = None,
 ) -> dict:
-    """Everything the HTML report shows, as plain data: profiles with evidence, failed inputs and page warnings."""
+    """Everything the HTML report shows, as plain data: profiles with evidence, failed inputs, page warnings, and how far to trust each label."""
     by_cell: dict[tuple[str, str], list[TaggedSentence]] = {}
     for t in tagged:
         for label in t.labels:
@@ -401,6 +402,7 @@ def report_data(
         "summary": summary,
         "failures": failures,
         "warnings": warnings,
+        "trust": trust or {},
     }
 
 

@@ -19,7 +19,7 @@ from .cache import DocumentCache
 from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import current_umask
-from .persist import ModelFolder
+from .persist import ModelFolder, label_trust
 from .process import DocumentResult, find_inputs, model_reference, process_all
 from .profile import Profile, profiles_by
 from .progress import counted, failed_note
@@ -265,8 +265,8 @@ def aggregate(
     return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failures, codes, model, min_sentences)
 
 
-def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
-    """Write the files of a scan into `folder`, marked as a policyscan results folder."""
+def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy, card: dict | None = None) -> None:
+    """Write the files of a scan into `folder`, marked as a policyscan results folder; `card` is the model's (for how far to trust each label)."""
     write_sentences(folder / "sentences.jsonl", result.tagged)
     write_documents(folder / "documents.csv", result.documents, result.per_document, taxonomy)
     write_coverage(folder / "coverage.csv", result.municipalities, taxonomy, result.codes)
@@ -285,7 +285,8 @@ def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy) -> None:
         "min_sentences": result.min_sentences,
     }
     write_report(
-        folder / "report.html", report_data(result.municipalities, result.tagged, taxonomy, meta, result.problems, result.documents)
+        folder / "report.html",
+        report_data(result.municipalities, result.tagged, taxonomy, meta, result.problems, result.documents, label_trust(card)),
     )
     (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
 
@@ -327,6 +328,7 @@ def scan(
             if on_document:
                 on_document(result)
         scanned = aggregate(results, problems, taxonomy, ref.name, min_sentences)
-        write_results(folder, scanned, taxonomy)
-        write_summary(folder, taxonomy, ModelFolder.at(ref.path).card(), min_sentences=min_sentences)
+        card = ModelFolder.at(ref.path).card()
+        write_results(folder, scanned, taxonomy, card)
+        write_summary(folder, taxonomy, card, min_sentences=min_sentences)
     return scanned.summary(round(time.monotonic() - started, 2))

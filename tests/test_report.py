@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 
 import fixtures
 import pytest
@@ -156,3 +157,19 @@ def test_issue_12_failed_municipality_and_failed_documents_are_shown(report):
     assert row.startswith("Groenvliet (failed: 1 document not read)") and failed_cells == 13
     assert "kapot.pdf" in failures and "damaged or truncated PDF" in failures and "scan.pdf" in failures
     assert lang == ["en", "nl"]
+
+
+def test_issue_9_trust_row_under_the_label_names(small_model_dir, tmp_path):
+    """With a model that records a real-text evaluation, the heatmap shows precision / recall under every label."""
+    corpus = fixtures.scan_corpus(tmp_path / "corpus")
+    out = tmp_path / "results"
+    args = ["scan", str(corpus["root"]), "--manifest", str(corpus["manifest"]), "-o", str(out), "--model", str(small_model_dir), "-q"]
+    CliRunner().invoke(main, args)
+    with playwright_api.sync_playwright() as p:
+        browser, page = open_report(p, out / "report.html")
+        cells = page.locator("#heatmap tr.trust td").all_inner_texts()
+        note_hidden = page.locator("#trust-note").is_hidden()
+        browser.close()
+    assert len(cells) == len(load_taxonomy().ids)
+    assert all(re.fullmatch(r"(\d\.\d\d|n/a) / (\d\.\d\d|n/a)", c) for c in cells), cells
+    assert not note_hidden

@@ -424,3 +424,18 @@ def test_issue_12_pandas_reads_the_datapackage_types(troubled):
         for f in fields:
             if f["type"] == "boolean":
                 assert plain[f["name"]].dtype == bool, f["name"]
+
+
+def test_issue_9_report_says_how_far_to_trust_each_label(corpus, small_model_dir, tmp_path):
+    """The report carries each label's precision and recall on the model's real-text evaluation (train --real-dev)."""
+    out = tmp_path / "r"
+    args = ["scan", str(corpus["root"]), "--manifest", str(corpus["manifest"]), "-o", str(out), "--model", str(small_model_dir), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 1), result.output
+    trust = _report_data(out)["trust"]
+    card = json.loads((small_model_dir / "card.json").read_text(encoding="utf-8"))
+    measured = card["evaluations"][trust["file"]]
+    assert measured["real_text"] is True
+    assert set(trust["labels"]) == set(card["labels"])
+    for label, shown in trust["labels"].items():
+        assert (shown["precision"], shown["recall"]) == (measured["per_label"][label]["precision"], measured["per_label"][label]["recall"])
