@@ -24,7 +24,7 @@ class ModelSettings:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
     min_df: int = 2
-    C: float = 16.0
+    C: float = 8.0
     cv: int = 5
     seed: int = 0
     #: "source": cross-validate by source document (a document's sentences never on both sides of a fold);

@@ -1,0 +1,116 @@
+"""Classifier alternatives side by side, on the same folds (cross-validation by source document).
+
+Chooses by cross-validation on the shipped annotations only: the figure that decides is the
+cross-validated one on the real-register files (`real*.jsonl`), the sentences most like what
+researchers scan. Held-out files given with --check (e.g. ../shared/dev/real_dev.jsonl) are
+scored after the choice, as an external check, never to choose.
+
+    python benchmarks/model_alternatives.py                       # the default grid
+    python benchmarks/model_alternatives.py --check ../shared/dev/real_dev.jsonl --check ../shared/dev/dev.jsonl
+
+Writes benchmarks/results/model-alternatives.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from policyscan.annotations import merge, read_many
+from policyscan.evaluate import headline
+from policyscan.model import ModelSettings, best_thresholds, build_pipeline, folds, label_matrix
+from policyscan.taxonomy import load_taxonomy
+from policyscan.training import DEFAULT_ANNOTATIONS, cv_groups
+
+RESULTS = Path(__file__).parent / "results" / "model-alternatives.json"
+FIGURES = ("task_micro_f1", "task_macro_f1_headline", "instrumentalisation_f1", "risk_awareness_f1")
+
+
+class KeywordFeatures(BaseEstimator, TransformerMixin):
+    """One 0/`weight` feature per label of the shipped keyword dictionary (the baseline's patterns)."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, texts, y=None):
+        data = tomllib.loads((Path(__file__).parent.parent / "policyscan" / "data" / "keywords.toml").read_text(encoding="utf-8"))
+        self.patterns_ = [re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) for pats in data["keywords"].values()]
+        return self
+
+    def transform(self, texts):
+        from scipy import sparse
+
+        rows = [[self.weight * bool(p.search(t)) for p in self.patterns_] for t in texts]
+        return sparse.csr_matrix(np.asarray(rows, dtype=float))
+
+
+def estimator(settings: ModelSettings, keywords: float) -> Pipeline:
+    """The shipped pipeline, optionally with keyword features next to the n-grams."""
+    pipe = build_pipeline(settings)
+    if keywords:
+        features = pipe.named_steps["features"]
+        pipe = Pipeline(
+            [("features", FeatureUnion([*features.transformer_list, ("keywords", KeywordFeatures(keywords))])), *pipe.steps[1:]]
+        )
+    return pipe
+
+
+def cross_validated(texts: np.ndarray, y: np.ndarray, splits: list, settings: ModelSettings, keywords: float) -> np.ndarray:
+    """Decisions per fold, with thresholds chosen on the other folds' out-of-fold scores."""
+    proba = np.zeros(y.shape)
+    for train, test in splits:
+        proba[test] = clone(estimator(settings, keywords)).fit(texts[train], y[train]).predict_proba(texts[test])
+    decided = np.zeros(y.shape, dtype=bool)
+    for _, test in splits:
+        others = np.setdiff1d(np.arange(len(y)), test)
+        decided[test] = proba[test] >= best_thresholds(y[others], proba[others])
+    return decided, best_thresholds(y, proba)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="append", default=[], help="held-out file to score after the choice (repeatable)")
+    parser.add_argument(
+        "--grid", default='{"C=16": {"C": 16}, "C=8": {"C": 8}, "C=4": {"C": 4}, "C=8 + keywords": {"C": 8, "keywords": 1}}'
+    )
+    args = parser.parse_args()
+    taxonomy = load_taxonomy()
+    items, _ = merge(read_many([DEFAULT_ANNOTATIONS], taxonomy))
+    texts = np.asarray([a.text for a in items], dtype=object)
+    y = label_matrix([a.labels for a in items], taxonomy.ids)
+    real = np.asarray([Path(a.file).name.startswith("real") for a in items])
+    base = ModelSettings()
+    splits = folds(y, base.cv, base.seed, cv_groups(items, base))
+    checks = {Path(f).name: read_many([f], taxonomy) for f in args.check}
+    results = {}
+    for name, spec in json.loads(args.grid).items():
+        started = time.perf_counter()
+        settings = replace(base, C=float(spec.get("C", base.C)))
+        decided, thresholds = cross_validated(texts, y, splits, settings, float(spec.get("keywords", 0)))
+        row = {
+            "cv_all": headline(y.astype(bool), decided, taxonomy.ids, taxonomy),
+            "cv_real_register": headline(y[real].astype(bool), decided[real], taxonomy.ids, taxonomy),
+        }
+        if checks:
+            fitted = estimator(settings, float(spec.get("keywords", 0))).fit(texts, y)
+            for file, held in checks.items():
+                truth = label_matrix([a.labels for a in held], taxonomy.ids).astype(bool)
+                row[file] = headline(truth, fitted.predict_proba([a.text for a in held]) >= thresholds, taxonomy.ids, taxonomy)
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        results[name] = row
+        print(name, {k: ([round(v[f], 3) for f in FIGURES] if isinstance(v, dict) else v) for k, v in row.items()}, flush=True)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
