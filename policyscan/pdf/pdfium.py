@@ -1,19 +1,16 @@
-"""The fast extraction engine: positioned words and ruled tables read with PDFium (pypdfium2).
-
-It feeds the same layout rules as the pdfplumber engine (see `extract`), so
-reading order, headers, hyphenation and headings are decided identically.
-"""
+"""The fast engine: positioned words and ruled tables read with PDFium (pypdfium2)."""
 
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from .errors import DamagedPDFError, EncryptedPDFError, InputError
-from .extract import Word, _check_pdf_bytes, _inside, _layout_lines, _RawPage, normalize_text
+from ..errors import DamagedPDFError, EncryptedPDFError
+from .words import ENCRYPTED, Box, RawPage, Word, check_pdf_bytes, inside, is_bold_font, normalize_text, outside, read_isolated
 
 _SPACES = {" ", "\t", "\r", "\n", "\u00a0"}
 #: PDFium reports a hyphen at a line end as U+0002 (shown as U+FFFE); it is a plain "-" to the layout rules.
@@ -22,12 +19,12 @@ _FONT_BUFFER = 128
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
-    _check_pdf_bytes(path)
+    check_pdf_bytes(path)
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise EncryptedPDFError(path, "encrypted PDF (password-protected); remove the password first") from exc
+            raise EncryptedPDFError(path, ENCRYPTED) from exc
         raise DamagedPDFError(path, f"damaged PDF ({exc})") from exc
 
 
@@ -43,8 +40,7 @@ class _FontCache:
         if weight >= 600:
             return True
         pdfium_c.FPDFText_GetFontInfo(textpage, index, self.buffer, _FONT_BUFFER, ctypes.byref(self.flags))
-        name = self.buffer.value.decode("latin-1", "replace").lower()
-        return any(mark in name for mark in ("bold", "black", "heavy", "semibold", "demi"))
+        return is_bold_font(self.buffer.value.decode("latin-1", "replace"))
 
 
 def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]:
@@ -88,7 +84,7 @@ def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]
         textpage.close()
 
 
-def _path_boxes(page: pdfium.PdfPage, height: float) -> list[tuple[float, float, float, float]]:
+def _path_boxes(page: pdfium.PdfPage, height: float) -> list[Box]:
     """Bounding boxes (x0, top, x1, bottom) of the page's vector paths: rules and rectangles."""
     boxes = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
@@ -97,13 +93,13 @@ def _path_boxes(page: pdfium.PdfPage, height: float) -> list[tuple[float, float,
     return boxes
 
 
-def _touch(a: tuple, b: tuple, tol: float = 1.5) -> bool:
+def _touch(a: Box, b: Box, tol: float = 1.5) -> bool:
     return a[0] <= b[2] + tol and b[0] <= a[2] + tol and a[1] <= b[3] + tol and b[1] <= a[3] + tol
 
 
-def _clusters(boxes: list[tuple]) -> list[list[tuple]]:
+def _clusters(boxes: list[Box]) -> list[list[Box]]:
     """Groups of path boxes that touch each other (a grid of cells or rules)."""
-    groups: list[list[tuple]] = []
+    groups: list[list[Box]] = []
     for box in boxes:
         touching = [g for g in groups if any(_touch(box, other) for other in g)]
         merged = [box] + [b for g in touching for b in g]
@@ -111,7 +107,7 @@ def _clusters(boxes: list[tuple]) -> list[list[tuple]]:
     return groups
 
 
-def _tables(words: list[Word], boxes: list[tuple]) -> tuple[list[tuple], list[str]]:
+def _tables(words: list[Word], boxes: list[Box]) -> tuple[list[Box], list[str]]:
     """Ruled tables: clusters of at least four paths spanning two rows and two columns, with their text."""
     found, texts = [], []
     for group in _clusters(boxes):
@@ -120,11 +116,11 @@ def _tables(words: list[Word], boxes: list[tuple]) -> tuple[list[tuple], list[st
         if len(group) < 4 or len(lefts) < 3 or len(tops) < 3:
             continue
         bbox = (min(b[0] for b in group), min(b[1] for b in group), max(b[2] for b in group), max(b[3] for b in group))
-        inside = [w for w in words if _inside(w, bbox)]
-        if not inside:
+        cells = [w for w in words if inside(w, bbox)]
+        if not cells:
             continue
         found.append(bbox)
-        texts.append(_table_text(inside, sorted(lefts)))
+        texts.append(_table_text(cells, sorted(lefts)))
     return found, texts
 
 
@@ -144,42 +140,29 @@ def _table_text(words: list[Word], edges: list[int]) -> str:
     return "\n".join(lines)
 
 
-def read_pages(path: Path) -> tuple[list[_RawPage], list[str]]:
-    """The raw pages of a PDF, read with PDFium; a page that fails is skipped with a warning.
+def _raw_page(page: pdfium.PdfPage, number: int, fonts: _FontCache) -> RawPage:
+    width, height = page.get_size()
+    words = _words(page, height, fonts)
+    boxes, tables = _tables(words, _path_boxes(page, height)) if words else ([], [])
+    return RawPage(number, width, height, outside(words, boxes), tables)
 
-    A file PDFium cannot open is handed to the pdfplumber reader, which reads it or names the problem.
-    """
-    try:
-        document = _open(path)
-    except DamagedPDFError:
-        from .extract import _read_plumber_pages
 
-        pages, warnings = _read_plumber_pages(path)
-        return pages, ["PDFium could not open the file; read with pdfplumber instead", *warnings]
-    pages, warnings = [], []
+def read_pages(path: Path) -> Iterator[RawPage]:
+    """The raw pages of a PDF, read with PDFium; a page that fails comes back with `problem` set."""
+    document = _open(path)
     fonts = _FontCache()
     try:
         if len(document) == 0:
             raise DamagedPDFError(path, "PDF has no pages")
-        for index in range(len(document)):
+        for number in range(1, len(document) + 1):
             try:
-                page = document[index]
+                page = document[number - 1]
             except pdfium.PdfiumError as exc:
-                warnings.append(f"page {index + 1} skipped: {exc}")
+                yield RawPage(number, 0.0, 0.0, problem=f"page {number} skipped: {exc}")
                 continue
             try:
-                width, height = page.get_size()
-                words = _words(page, height, fonts)
-                boxes, tables = _tables(words, _path_boxes(page, height)) if words else ([], [])
-                if boxes:
-                    words = [w for w in words if not any(_inside(w, b) for b in boxes)]
-                pages.append(_RawPage(index + 1, width, height, _layout_lines(words, width, height), tables))
-            except InputError:
-                raise
-            except Exception as exc:  # isolate a page that makes the parser fail
-                warnings.append(f"page {index + 1} skipped: {type(exc).__name__}: {exc}")
+                yield read_isolated(number, lambda page=page, number=number: _raw_page(page, number, fonts))
             finally:
                 page.close()
     finally:
         document.close()
-    return pages, warnings
