@@ -57,10 +57,10 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
     raw_pages, warnings = _read(path, engine)
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(warnings) + ")")
-    pages = pages_from_raw(raw_pages)
+    pages, bare = pages_from_raw(raw_pages)
     if not any(p.blocks for p in pages):
         raise NoTextError(path, "no text layer (scanned or image-only PDF): needs OCR")
-    warnings += [f"page {p.number}: no text layer, needs OCR" for p in pages if not p.blocks]
+    warnings += [f"page {number}: no text layer, needs OCR" for number in bare]
     return Extraction(str(path), tuple(pages), tuple(warnings))
 
 

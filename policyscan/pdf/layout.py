@@ -25,6 +25,8 @@ _PAGE_NUMBER = re.compile(
 _END_PUNCT = ".:;!?\u2026"
 _ELISION_NEXT = {"en", "of", "en/of", "tot", "noch", "dan", "als", "én", "c.q.", "and", "or"}
 _MARGIN = 0.09
+#: Running lines are recognised by repetition within this share of the page from its top or bottom edge.
+_EDGE = 0.15
 
 
 @dataclass
@@ -145,42 +147,69 @@ def _margin_key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def _in_margin(line: _Line, page: _Sheet) -> str | None:
-    if line.top < page.height * _MARGIN:
+def _in_margin(line: _Line, page: _Sheet, share: float = _MARGIN) -> str | None:
+    if line.top < page.height * share:
         return "top"
-    if line.bottom > page.height * (1 - _MARGIN):
+    if line.bottom > page.height * (1 - share):
         return "bottom"
     return None
 
 
 def _mark_running_lines(pages: list[_Sheet], body_size: float) -> None:
-    """Mark headers, footers and page numbers, by repetition and by position."""
+    """Mark headers, footers and page numbers: by repetition near the edges first, by position in the margin band second.
+
+    A line that runs on into the body (close to it, with a sentence crossing between them) is never dropped.
+    """
     keys: Counter[tuple[str, str]] = Counter()
     for page in pages:
-        seen = {(zone, _margin_key(line.text)) for line in page.lines if (zone := _in_margin(line, page))}
-        keys.update(seen)
+        keys.update({(zone, _margin_key(line.text)) for line in page.lines if (zone := _in_margin(line, page, _EDGE))})
     repeated = {k for k, n in keys.items() if n >= 2 and n >= 0.4 * len(pages)}
     for page in pages:
         for line in page.lines:
-            zone = _in_margin(line, page)
+            zone = _in_margin(line, page, _EDGE)
             if zone is None:
                 continue
-            if (zone, _margin_key(line.text)) in repeated or _PAGE_NUMBER.match(line.text):
+            neighbour = _neighbour(line, page, zone)
+            if _runs_on(line, neighbour, zone) or _runs_on(line, _neighbour(line, page, _OTHER_SIDE[zone]), _OTHER_SIDE[zone]):
+                continue
+            if (zone, _margin_key(line.text)) in repeated and _apart(line, neighbour, zone, 0.8):
                 line.kind = "running"
-            elif line.size <= body_size + 0.5 and _isolated(line, page, zone):
+            elif _in_margin(line, page) and (
+                _PAGE_NUMBER.match(line.text) or (line.size <= body_size + 0.5 and _apart(line, neighbour, zone))
+            ):
                 line.kind = "running"
 
 
-def _isolated(line: _Line, page: _Sheet, zone: str) -> bool:
-    """True when a margin line stands apart from the body text, as a running header or footer does."""
-    others = [o for o in page.lines if o is not line and _in_margin(o, page) is None]
-    if not others:
-        return False
+def _neighbour(line: _Line, page: _Sheet, zone: str) -> _Line | None:
+    """The nearest line below a line near the top edge, or above one near the bottom edge (the body side)."""
+    slack = 0.3 * (line.bottom - line.top)
     if zone == "top":
-        gap = min(o.top for o in others) - line.bottom
-    else:
-        gap = line.top - max(o.bottom for o in others)
-    return gap > 1.5 * (line.bottom - line.top)
+        below = [o for o in page.lines if o is not line and o.top >= line.bottom - slack]
+        return min(below, key=lambda o: o.top, default=None)
+    above = [o for o in page.lines if o is not line and o.bottom <= line.top + slack]
+    return max(above, key=lambda o: o.bottom, default=None)
+
+
+_OTHER_SIDE = {"top": "bottom", "bottom": "top"}
+
+
+def _gap(line: _Line, neighbour: _Line, zone: str) -> float:
+    return neighbour.top - line.bottom if zone == "top" else line.top - neighbour.bottom
+
+
+def _runs_on(line: _Line, neighbour: _Line | None, zone: str) -> bool:
+    """True when an edge line and its neighbour are set as one paragraph and a sentence crosses between them."""
+    if neighbour is None or abs(neighbour.size - line.size) > 0.6 or _gap(line, neighbour, zone) > 0.8 * (line.bottom - line.top):
+        return False
+    upper = line if zone == "top" else neighbour
+    return upper.text[-1:] not in _END_PUNCT
+
+
+def _apart(line: _Line, neighbour: _Line | None, zone: str, lines: float = 1.5) -> bool:
+    """True when an edge line stands apart from the body text by more than `lines` line heights, as a running header or footer does."""
+    if neighbour is None:
+        return lines < 1.0  # alone on its side of the page: only a repeated line counts as running
+    return _gap(line, neighbour, zone) > lines * (line.bottom - line.top)
 
 
 # ---------------------------------------------------------------- lines -> blocks
@@ -239,7 +268,7 @@ def _drafts(page: _Sheet, body_size: float, pitch: float) -> list[_Draft]:
     for line in page.lines:
         if line.kind == "running":
             continue
-        if line.kind == "body" and _is_heading(line, body_size):
+        if line.kind == "body" and _is_heading(line, body_size) and not _carries_on(drafts, line, pitch):
             line.kind = "heading"
         if drafts and drafts[-1].accepts(line, pitch):
             drafts[-1].lines.append(line)
@@ -252,6 +281,13 @@ def _drafts(page: _Sheet, body_size: float, pitch: float) -> list[_Draft]:
         indent = _text_start(line, marker)
         drafts.append(_Draft(kind, [line], indent))
     return drafts
+
+
+def _carries_on(drafts: list[_Draft], line: _Line, pitch: float) -> bool:
+    """True when `line` continues the sentence of the paragraph just above it: never a heading, however bold."""
+    if not drafts or drafts[-1].kind not in ("paragraph", "list_item") or drafts[-1].lines[-1].text[-1:] in _END_PUNCT:
+        return False
+    return drafts[-1].accepts(line, pitch)
 
 
 def _continues(prev: _Draft, nxt: _Draft) -> bool:
@@ -332,8 +368,8 @@ def _page_record(number: int, parts: list[tuple[str, str]]) -> Page:
     return Page(number, "".join(chunks), tuple(blocks))
 
 
-def pages_from_raw(raw_pages: list[RawPage]) -> list[Page]:
-    """Clean pages from an engine's raw pages: lines in reading order, running lines dropped, blocks assembled."""
+def pages_from_raw(raw_pages: list[RawPage]) -> tuple[list[Page], list[int]]:
+    """Clean pages from an engine's raw pages (lines in reading order, running lines dropped, blocks assembled), and the numbers of pages with no text but running lines."""
     sheets = [_Sheet(r.number, r.width, r.height, _layout_lines(r.words, r.width, r.height), r.tables) for r in raw_pages]
     body_size = _body_size(sheets)
     _mark_running_lines(sheets, body_size)
@@ -346,7 +382,8 @@ def pages_from_raw(raw_pages: list[RawPage]) -> list[Page]:
     for sheet, drafts in zip(sheets, per_page, strict=True):
         parts = [(d.kind, _block_text(d)) for d in drafts] + [("table", t) for t in sheet.tables]
         pages.append(_page_record(sheet.number, parts))
-    return pages
+    bare = [sheet.number for sheet in sheets if not sheet.tables and all(line.kind == "running" for line in sheet.lines)]
+    return pages, bare
 
 
 def plain_text_page(raw: str) -> Page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,10 @@ _SPACES = {" ", "\t", "\r", "\n", "\u00a0"}
 #: PDFium reports a hyphen at a line end as U+0002 (shown as U+FFFE); it is a plain "-" to the layout rules.
 _LINE_END_HYPHEN = {"\ufffe", "\x02"}
 _FONT_BUFFER = 128
+#: A path at least this share of the page's width and height is a background or a border.
+_PAGE_SIZED = 0.8
+_TOUCH = 1.5
+_GRID = 64.0
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -28,22 +33,32 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise DamagedPDFError(path, f"damaged PDF ({exc})") from exc
 
 
-class _FontCache:
-    """Bold detection per font, asked of PDFium once per font name and weight."""
+class _Style:
+    """A character's effective size and boldness, with buffers reused across characters."""
 
     def __init__(self) -> None:
         self.buffer = ctypes.create_string_buffer(_FONT_BUFFER)
         self.flags = ctypes.c_int()
+        self.matrix = pdfium_c.FS_MATRIX()
+
+    def size(self, textpage, index: int) -> float:
+        """The font size times the scale of the text matrix: producers often write `1 Tf` and scale with `Tm`."""
+        scale = 1.0
+        if pdfium_c.FPDFText_GetMatrix(textpage, index, self.matrix):
+            m = self.matrix
+            scale = math.sqrt(abs(m.a * m.d - m.b * m.c)) or 1.0
+        return round(pdfium_c.FPDFText_GetFontSize(textpage, index) * scale, 2)
 
     def bold(self, textpage, index: int) -> bool:
-        weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
-        if weight >= 600:
-            return True
+        """Bold by the font's name or by stroked glyph outlines; PDFium's weight is guessed from stem widths and unreliable."""
         pdfium_c.FPDFText_GetFontInfo(textpage, index, self.buffer, _FONT_BUFFER, ctypes.byref(self.flags))
-        return is_bold_font(self.buffer.value.decode("latin-1", "replace"))
+        if is_bold_font(self.buffer.value.decode("latin-1", "replace")):
+            return True
+        obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+        return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE
 
 
-def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]:
+def _words(page: pdfium.PdfPage, height: float, style: _Style) -> list[Word]:
     """Words from PDFium's characters: split at spaces, at line changes and at wide gaps."""
     textpage = page.get_textpage()
     try:
@@ -71,8 +86,8 @@ def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]
                 words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
                 chars = []
             if not chars:
-                size = round(pdfium_c.FPDFText_GetFontSize(raw, i), 2)
-                bold = fonts.bold(raw, i)
+                size = style.size(raw, i)
+                bold = style.bold(raw, i)
                 box = [x0, x1, y_top, y_bottom]
             else:
                 box[1] = max(box[1], x1)
@@ -84,31 +99,71 @@ def _words(page: pdfium.PdfPage, height: float, fonts: _FontCache) -> list[Word]
         textpage.close()
 
 
-def _path_boxes(page: pdfium.PdfPage, height: float) -> list[Box]:
-    """Bounding boxes (x0, top, x1, bottom) of the page's vector paths: rules and rectangles."""
+def _path_boxes(page: pdfium.PdfPage, width: float, height: float) -> list[Box]:
+    """Bounding boxes (x0, top, x1, bottom) of the page's vector paths, without page-sized backgrounds and borders."""
     boxes = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
         x0, y0, x1, y1 = obj.get_bounds()
+        if x1 - x0 >= _PAGE_SIZED * width and y1 - y0 >= _PAGE_SIZED * height:
+            continue  # a white box behind the page or a border around it: no table
         boxes.append((x0, height - y1, x1, height - y0))
     return boxes
 
 
-def _touch(a: Box, b: Box, tol: float = 1.5) -> bool:
+def _touch(a: Box, b: Box, tol: float = _TOUCH) -> bool:
     return a[0] <= b[2] + tol and b[0] <= a[2] + tol and a[1] <= b[3] + tol and b[1] <= a[3] + tol
 
 
 def _clusters(boxes: list[Box]) -> list[list[Box]]:
-    """Groups of path boxes that touch each other (a grid of cells or rules)."""
-    groups: list[list[Box]] = []
-    for box in boxes:
-        touching = [g for g in groups if any(_touch(box, other) for other in g)]
-        merged = [box] + [b for g in touching for b in g]
-        groups = [g for g in groups if g not in touching] + [merged]
-    return groups
+    """Groups of path boxes that touch each other (a grid of cells or rules), found through a coarse grid, not by comparing every pair."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    cells: dict[tuple[int, int], list[int]] = {}
+    large: list[int] = []
+    for i, box in enumerate(boxes):
+        span = _grid_span(box)
+        if span is None:
+            large.append(i)
+            continue
+        for key in span:
+            for j in cells.setdefault(key, []):
+                if root(i) != root(j) and _touch(box, boxes[j]):
+                    parent[root(i)] = root(j)
+            cells[key].append(i)
+    for i in large:
+        for j in range(len(boxes)):
+            if i != j and root(i) != root(j) and _touch(boxes[i], boxes[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Box]] = {}
+    for i, box in enumerate(boxes):
+        groups.setdefault(root(i), []).append(box)
+    return list(groups.values())
+
+
+def _grid_span(box: Box) -> list[tuple[int, int]] | None:
+    """The grid cells a box (grown by the touch tolerance) covers, or None for a box too large for the grid."""
+    x0, x1 = int((box[0] - _TOUCH) // _GRID), int((box[2] + _TOUCH) // _GRID)
+    y0, y1 = int((box[1] - _TOUCH) // _GRID), int((box[3] + _TOUCH) // _GRID)
+    if (x1 - x0 + 1) * (y1 - y0 + 1) > 64:
+        return None
+    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def _has_inner_grid(group: list[Box], bbox: Box) -> bool:
+    """True when rules or cell edges run inside the group's outline both across and down, as in a table, not a frame."""
+    inner_x = any(bbox[0] + _TOUCH < x < bbox[2] - _TOUCH for b in group for x in (b[0], b[2]))
+    inner_y = any(bbox[1] + _TOUCH < y < bbox[3] - _TOUCH for b in group for y in (b[1], b[3]))
+    return inner_x and inner_y
 
 
 def _tables(words: list[Word], boxes: list[Box]) -> tuple[list[Box], list[str]]:
-    """Ruled tables: clusters of at least four paths spanning two rows and two columns, with their text."""
+    """Ruled tables: clusters of at least four paths spanning two rows and two columns with an inner grid, with their text."""
     found, texts = [], []
     for group in _clusters(boxes):
         lefts = {round(b[0]) for b in group} | {round(b[2]) for b in group}
@@ -116,6 +171,8 @@ def _tables(words: list[Word], boxes: list[Box]) -> tuple[list[Box], list[str]]:
         if len(group) < 4 or len(lefts) < 3 or len(tops) < 3:
             continue
         bbox = (min(b[0] for b in group), min(b[1] for b in group), max(b[2] for b in group), max(b[3] for b in group))
+        if not _has_inner_grid(group, bbox):
+            continue
         cells = [w for w in words if inside(w, bbox)]
         if not cells:
             continue
@@ -140,17 +197,17 @@ def _table_text(words: list[Word], edges: list[int]) -> str:
     return "\n".join(lines)
 
 
-def _raw_page(page: pdfium.PdfPage, number: int, fonts: _FontCache) -> RawPage:
+def _raw_page(page: pdfium.PdfPage, number: int, style: _Style) -> RawPage:
     width, height = page.get_size()
-    words = _words(page, height, fonts)
-    boxes, tables = _tables(words, _path_boxes(page, height)) if words else ([], [])
+    words = _words(page, height, style)
+    boxes, tables = _tables(words, _path_boxes(page, width, height)) if words else ([], [])
     return RawPage(number, width, height, outside(words, boxes), tables)
 
 
 def read_pages(path: Path) -> Iterator[RawPage]:
     """The raw pages of a PDF, read with PDFium; a page that fails comes back with `problem` set."""
     document = _open(path)
-    fonts = _FontCache()
+    style = _Style()
     try:
         if len(document) == 0:
             raise DamagedPDFError(path, "PDF has no pages")
@@ -161,7 +218,7 @@ def read_pages(path: Path) -> Iterator[RawPage]:
                 yield RawPage(number, 0.0, 0.0, problem=f"page {number} skipped: {exc}")
                 continue
             try:
-                yield read_isolated(number, lambda page=page, number=number: _raw_page(page, number, fonts))
+                yield read_isolated(number, lambda page=page, number=number: _raw_page(page, number, style))
             finally:
                 page.close()
     finally:

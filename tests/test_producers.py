@@ -1,0 +1,209 @@
+"""Extraction of PDFs written the way real producers write them (issue 11), on both engines.
+
+The fixtures are built by hand (tests/rawpdf.py): text-matrix font sizes,
+background boxes and page borders, fonts PDFium reads as bold, US Letter
+running lines near the band, narrow margins, short last pages.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rawpdf import LETTER, Producer, RawDoc
+
+from policyscan.extract import extract_pdf
+from policyscan.segment import segment
+
+_WHO = [
+    "De buurtvereniging",
+    "Het vrijwilligerspunt",
+    "Een mantelzorger",
+    "De sportraad",
+    "Het dorpshuis",
+    "De bibliotheek",
+    "Een maatje",
+    "De kerk",
+]
+_WHAT = [
+    "zoekt nieuwe bestuursleden",
+    "organiseert een koffieochtend",
+    "helpt bij de belastingaangifte",
+    "beheert de moestuin",
+    "begeleidt nieuwkomers",
+    "onderhoudt het molenerf",
+    "bezoekt eenzame ouderen",
+    "traint de jeugdteams",
+]
+_WHERE = [
+    "in Lindenhoek",
+    "in Brugwaarde",
+    "aan de Kerkstraat",
+    "in de wijk Oosterveld",
+    "langs de Dorpsweg",
+    "bij het station",
+    "in de kern Meerhaven",
+    "op het plein",
+]
+SENTENCES = [
+    f"{_WHO[i % 8]} {_WHAT[(i // 8 + i) % 8]} {_WHERE[(i * 3) % 8]} en vraagt daarvoor {i + 2} vrijwilligers die zich willen inzetten."
+    for i in range(64)
+]
+
+
+def _build(tmp_path, producer: Producer, build, header: str | None = None, footer: str | None = None) -> tuple:
+    doc = RawDoc(producer, header, footer)
+    build(doc)
+    path = doc.output(tmp_path / "producer.pdf")
+    return path, doc.truth
+
+
+def _sentences(path, nlp, engine) -> list[str]:
+    return [s.text for s in segment(extract_pdf(path, engine), "doc", nlp)]
+
+
+def _blocks(path, engine, kind: str | None = None) -> list:
+    return [b for p in extract_pdf(path, engine).pages for b in p.blocks if kind is None or b.kind == kind]
+
+
+# ---------------------------------------------------------------- 1: the font size set through the text matrix
+
+
+def test_issue_11_text_matrix_size_assembles_paragraphs(tmp_path, engine):
+    path, _ = _build(tmp_path, Producer(size_in_matrix=True), lambda d: d.paragraph(*SENTENCES[:8]))
+    paragraphs = _blocks(path, engine, "paragraph")
+    assert [b.text for b in paragraphs] == [" ".join(SENTENCES[:8])]
+
+
+def test_issue_11_text_matrix_size_finds_size_headings(tmp_path, nlp, engine):
+    def build(doc):
+        doc.lines(["Waarom vrijwilligers ertoe doen"], size=16)
+        doc.y += 8
+        doc.paragraph(*SENTENCES[:4])
+
+    path, _ = _build(tmp_path, Producer(size_in_matrix=True), build)
+    assert next((b.kind, b.text) for b in _blocks(path, engine)) == ("heading", "Waarom vrijwilligers ertoe doen")
+    assert {s.section for s in segment(extract_pdf(path, engine), "doc", nlp)} == {"Waarom vrijwilligers ertoe doen"}
+
+
+def test_issue_11_kerned_words_stay_whole_with_text_matrix_size(tmp_path, engine):
+    def build(doc):
+        for _i in range(4):
+            doc.y += 14
+            doc.op(
+                f"BT /F1 1 Tf 10 0 0 10 72 {doc.height - doc.y:.2f} Tm "
+                "[(Elke par) -40 (tij in de raad steunt bi) -30 (jvoorbeeld de vrijwilligers van Lindenhoek.)] TJ ET"
+            )
+
+    path, _ = _build(tmp_path, Producer(size_in_matrix=True), build)
+    text = " ".join(b.text for b in _blocks(path, engine))
+    assert "Elke partij in de raad steunt bijvoorbeeld de vrijwilligers van Lindenhoek." in text
+    assert "par tij" not in text and "bi jvoorbeeld" not in text
+
+
+# ---------------------------------------------------------------- 2: a background box or page border is no table
+
+
+RULES = "q 0 0 0 RG 0.5 w 20 500 m 575.28 500 l S 20 400 m 575.28 400 l S 20 300 m 575.28 300 l S Q"
+
+
+@pytest.mark.parametrize("furniture", ["background", "border"])
+def test_issue_11_page_background_or_border_is_no_table(tmp_path, nlp, engine, furniture):
+    producer = Producer(size_in_matrix=False, background=furniture == "background", border=furniture == "border")
+    path, truth = _build(tmp_path, producer, lambda d: (d.paragraph(*SENTENCES[:10]), d.op(RULES)))
+    assert _sentences(path, nlp, engine) == truth.sentences
+    assert not _blocks(path, engine, "table")
+
+
+def test_issue_11_table_on_a_background_is_still_a_table(tmp_path, nlp, engine):
+    def build(doc):
+        doc.paragraph(*SENTENCES[:3])
+        top = doc.height - doc.y - 20
+        for r, row in enumerate([["Onderdeel", "Budget"], ["Vrijwilligerspunt", "48.000"], ["Waardering", "6.000"]]):
+            for c, cell in enumerate(row):
+                x, y = 72 + c * 150, top - r * 20
+                doc.op(f"q 0.5 w {x} {y - 20} 150 20 re S Q")
+                doc.op(f"BT /F1 9 Tf {x + 4} {y - 14} Td ({cell}) Tj ET")
+        doc.y += 80
+        doc.paragraph(*SENTENCES[3:5])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False, background=True), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    tables = _blocks(path, engine, "table")
+    assert len(tables) == 1 and "Vrijwilligerspunt | 48.000" in tables[0].text
+
+
+# ---------------------------------------------------------------- 3: bold from the font name, not PDFium's weight
+
+
+def test_issue_11_regular_font_with_heavy_stem_is_not_bold(tmp_path, nlp, engine):
+    def build(doc):
+        doc.heading("Inleiding")
+        doc.paragraph(*SENTENCES[:6])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=True, stem_v=139, truetype=True), build)
+    assert [b.kind for b in _blocks(path, engine)] == ["heading", "paragraph"]
+    assert _sentences(path, nlp, engine) == truth.sentences
+
+
+def test_issue_11_stroked_text_is_bold(tmp_path, engine):
+    def build(doc):
+        doc.lines(["Inleiding"], mode=2)
+        doc.y += 10
+        doc.paragraph(*SENTENCES[:4])
+
+    path, _ = _build(tmp_path, Producer(size_in_matrix=False), build)
+    if engine == "pdfplumber":
+        pytest.skip("pdfminer does not report the text render mode")
+    assert [b.kind for b in _blocks(path, engine)] == ["heading", "paragraph"]
+
+
+def test_issue_11_bold_line_continuing_a_sentence_is_no_heading(tmp_path, nlp, engine):
+    lines = [
+        "De vrijwilligers van Lindenhoek zetten zich elke week in voor hun buren,",
+        "voor de sportvereniging en de bibliotheek in de kern Brugwaarde",
+        "en krijgen daarvoor steun van het vrijwilligerspunt aan de Kerkstraat.",
+    ]
+
+    def build(doc):
+        doc.lines(lines[:1])
+        doc.lines(lines[1:2], bold=True)
+        doc.lines(lines[2:])
+
+    path, _ = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, engine) == [" ".join(lines)]
+    assert not _blocks(path, engine, "heading")
+
+
+# ---------------------------------------------------------------- 4: running headers and footers by repetition
+
+
+def _flow(doc) -> None:
+    for i in range(0, 48, 3):
+        doc.paragraph(*SENTENCES[i : i + 3])
+
+
+def test_issue_11_us_letter_running_lines_just_outside_the_band(tmp_path, nlp, engine):
+    producer = Producer(size_in_matrix=False, page=LETTER, margin_top=96, margin_bottom=96, running_at=792 * 0.09 + 2.7)
+    path, truth = _build(tmp_path, producer, _flow, header="Nota vrijwilligers Lindenhoek", footer="Gemeente Lindenhoek 2025")
+    assert _sentences(path, nlp, engine) == truth.sentences
+
+
+def test_issue_11_narrow_margins_keep_the_first_body_line(tmp_path, nlp, engine):
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False, margin_top=30, margin_bottom=30), _flow)
+    assert _sentences(path, nlp, engine) == truth.sentences
+
+
+def test_issue_11_narrow_margins_with_running_lines(tmp_path, nlp, engine):
+    producer = Producer(size_in_matrix=False, margin_top=36, margin_bottom=36, running_at=18)
+    path, truth = _build(tmp_path, producer, _flow, header="Nota vrijwilligers Lindenhoek", footer="Gemeente Lindenhoek 2025")
+    assert _sentences(path, nlp, engine) == truth.sentences
+
+
+def test_issue_11_short_last_page_is_text_not_needing_ocr(tmp_path, nlp, engine):
+    def build(doc):
+        doc.paragraph(*SENTENCES[:55])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=True), build, header="Nota Lindenhoek", footer="Gemeente Lindenhoek")
+    extraction = extract_pdf(path, engine)
+    assert len(extraction.pages) == 2
+    assert not [w for w in extraction.warnings if "OCR" in w]
+    assert _sentences(path, nlp, engine) == truth.sentences
