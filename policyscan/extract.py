@@ -18,7 +18,7 @@ from .records import Extraction
 __all__ = ["ENGINES", "EXTRACTOR_VERSION", "Word", "extract_file", "extract_pdf", "extract_text_file", "join_lines", "normalize_text"]
 
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 #: Text engines; the first is the default. Both feed the same layout rules.
 ENGINES = ("pdfium", "pdfplumber")

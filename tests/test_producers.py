@@ -207,3 +207,15 @@ def test_issue_11_short_last_page_is_text_not_needing_ocr(tmp_path, nlp, engine)
     assert len(extraction.pages) == 2
     assert not [w for w in extraction.warnings if "OCR" in w]
     assert _sentences(path, nlp, engine) == truth.sentences
+
+
+# ---------------------------------------------------------------- other findings
+
+
+def test_issue_11_three_columns_read_column_by_column(tmp_path, nlp, engine):
+    def build(doc):
+        doc.columns([" ".join(SENTENCES[c * 10 : c * 10 + 10]) for c in range(3)])
+        doc.truth.sentences += SENTENCES[:30]
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=True), build)
+    assert _sentences(path, nlp, engine) == truth.sentences

@@ -7,6 +7,7 @@ breaks joined, and paragraphs broken by a column or page end made whole.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 from collections import Counter
@@ -90,54 +91,88 @@ def _group_rows(words: list[Word]) -> list[list[Word]]:
     return rows
 
 
+def _free_runs(words: list[Word], lo: int, hi: int, allowed: int) -> list[tuple[int, int]]:
+    """Maximal runs of whole points in [lo, hi] crossed by at most `allowed` words, from sorted coverage changes (never a list as wide as the page)."""
+    changes: Counter[int] = Counter()
+    for w in words:
+        a, b = max(lo, int(w.x0)), min(hi, int(w.x1))
+        if a <= b:
+            changes[a] += 1
+            changes[b + 1] -= 1
+    runs: list[tuple[int, int]] = []
+    cover, start = 0, None
+    points = sorted({lo, hi + 1, *(x for x in changes if lo <= x <= hi + 1)})
+    for x, nxt in itertools.pairwise(points):
+        cover += changes[x]
+        if cover <= allowed:
+            start = x if start is None else start
+            if nxt > hi:
+                runs.append((start, hi))
+        elif start is not None:
+            runs.append((start, x - 1))
+            start = None
+    return runs
+
+
+def _body_words(words: list[Word], height: float) -> list[Word]:
+    return [w for w in words if height * _MARGIN <= w.top and w.bottom <= height * (1 - _MARGIN)]
+
+
 def _find_gutter(words: list[Word], width: float, height: float) -> tuple[float, float] | None:
     """The empty vertical band between two text columns, if the page has one."""
-    words = [w for w in words if height * _MARGIN <= w.top and w.bottom <= height * (1 - _MARGIN)]
+    words = _body_words(words, height)
     if len(words) < 20:
         return None
-    lo, hi = int(width * 0.3), int(width * 0.7)
-    cover = [0] * (int(width) + 2)
-    for w in words:
-        for x in range(max(lo, int(w.x0)), min(hi, int(w.x1)) + 1):
-            cover[x] += 1
-    allowed = max(1, len(words) // 100)
-    best, run_start = (0, 0), None
-    for x in range(lo, hi + 1):
-        if cover[x] <= allowed:
-            run_start = x if run_start is None else run_start
-            if x - run_start > best[1] - best[0]:
-                best = (run_start, x)
-        else:
-            run_start = None
-    if best[1] - best[0] < 8:
-        return None
-    left = sum(1 for w in words if w.x1 <= best[0] + 1)
-    right = sum(1 for w in words if w.x0 >= best[1] - 1)
-    if min(left, right) < max(3, 0.03 * len(words)):
+    runs = _free_runs(words, int(width * 0.3), int(width * 0.7), max(1, len(words) // 100))
+    best = max(runs, key=lambda r: r[1] - r[0], default=(0, 0))
+    if best[1] - best[0] < 8 or not _splits(words, [best]):
         return None
     return float(best[0]), float(best[1])
 
 
-def _layout_lines(words: list[Word], width: float, height: float) -> list[_Line]:
-    """Lines in reading order: per band between full-width lines, left column then right."""
+def _splits(words: list[Word], gutters: list[tuple[int, int]]) -> bool:
+    """True when every column between the gutters holds a fair share of the words."""
+    edges = [-math.inf, *(x for g in gutters for x in g), math.inf]
+    need = max(3, 0.03 * len(words))
+    columns = [sum(1 for w in words if edges[i] - 1 <= w.x0 and w.x1 <= edges[i + 1] + 1) for i in range(0, len(edges), 2)]
+    return min(columns) >= need
+
+
+def _find_gutters(words: list[Word], width: float, height: float) -> list[tuple[float, float]]:
+    """The gutters between three text columns when the page has them, else the one between two, else none."""
+    body = _body_words(words, height)
+    if len(body) >= 30:
+        runs = [r for r in _free_runs(body, int(width * 0.2), int(width * 0.8), max(1, len(body) // 100)) if r[1] - r[0] >= 8]
+        first = [r for r in runs if width * 0.25 <= (r[0] + r[1]) / 2 <= width * 0.45]
+        second = [r for r in runs if width * 0.55 <= (r[0] + r[1]) / 2 <= width * 0.75]
+        if first and second:
+            pair = [max(first, key=lambda r: r[1] - r[0]), max(second, key=lambda r: r[1] - r[0])]
+            if _splits(body, pair):
+                return [(float(g[0]), float(g[1])) for g in pair]
     gutter = _find_gutter(words, width, height)
+    return [gutter] if gutter else []
+
+
+def _layout_lines(words: list[Word], width: float, height: float) -> list[_Line]:
+    """Lines in reading order: per band between full-width lines, column by column from left to right."""
+    gutters = _find_gutters(words, width, height)
     rows = _group_rows(words)
-    if gutter is None:
+    if not gutters:
         return [_Line(row) for row in rows]
-    g0, g1 = gutter
+    middles = [(g0 + g1) / 2 for g0, g1 in gutters]
     ordered: list[_Line] = []
-    left: list[_Line] = []
-    right: list[_Line] = []
+    columns: list[list[_Line]] = [[] for _ in range(len(gutters) + 1)]
     for row in rows:
-        if any(w.x0 < g0 and w.x1 > g1 for w in row):
-            ordered += left + right + [_Line(row)]
-            left, right = [], []
+        if any(w.x0 < g0 and w.x1 > g1 for w in row for g0, g1 in gutters):
+            ordered += [line for column in columns for line in column] + [_Line(row)]
+            columns = [[] for _ in columns]
             continue
-        lw = [w for w in row if (w.x0 + w.x1) / 2 < (g0 + g1) / 2]
-        rw = [w for w in row if (w.x0 + w.x1) / 2 >= (g0 + g1) / 2]
-        left += [_Line(lw, column=1)] if lw else []
-        right += [_Line(rw, column=2)] if rw else []
-    return ordered + left + right
+        parts: list[list[Word]] = [[] for _ in columns]
+        for w in row:
+            parts[sum(1 for m in middles if (w.x0 + w.x1) / 2 >= m)].append(w)
+        for index, part in enumerate(parts):
+            columns[index] += [_Line(part, column=index + 1)] if part else []
+    return ordered + [line for column in columns for line in column]
 
 
 # ---------------------------------------------------------------- running headers and footers
