@@ -131,6 +131,24 @@ def test_issue_11_table_on_a_background_is_still_a_table(tmp_path, nlp, engine):
     assert len(tables) == 1 and "Vrijwilligerspunt | 48.000" in tables[0].text
 
 
+def test_issue_11_filled_panel_touching_a_table_takes_no_prose_with_it(tmp_path, nlp, engine):
+    def build(doc):
+        doc.paragraph(*SENTENCES[:2])
+        top = doc.height - doc.y - 10
+        doc.op(f"q 0.9 0.9 1 rg -1 -1 597 {top - 60:.2f} re f Q")  # a panel from the table down to the page's foot
+        for r, row in enumerate([["Principe", "Fout"], ["Waarneembaar", "3"], ["Bedienbaar", "4"]]):
+            for c, cell in enumerate(row):
+                x, y = 72 + c * 150, top - r * 20
+                doc.op(f"q 0.5 w {x} {y - 20} 150 20 re S Q")
+                doc.op(f"BT /F1 9 Tf {x + 4} {y - 14} Td ({cell}) Tj ET")
+        doc.y += 90
+        doc.paragraph(*SENTENCES[2:12])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    assert [b.text for b in _blocks(path, engine, "table")] == ["Principe | Fout\nWaarneembaar | 3\nBedienbaar | 4"]
+
+
 # ---------------------------------------------------------------- 3: bold from the font name, not PDFium's weight
 
 

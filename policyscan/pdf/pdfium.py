@@ -19,6 +19,8 @@ _LINE_END_HYPHEN = {"\ufffe", "\x02"}
 _FONT_BUFFER = 128
 #: A path at least this share of the page's width and height is a background or a border.
 _PAGE_SIZED = 0.8
+#: A filled path covering at least this share of the page is a background panel or a drawing.
+_PANEL = 0.25
 _TOUCH = 1.5
 _GRID = 64.0
 
@@ -106,8 +108,17 @@ def _path_boxes(page: pdfium.PdfPage, width: float, height: float) -> list[Box]:
         x0, y0, x1, y1 = obj.get_bounds()
         if x1 - x0 >= _PAGE_SIZED * width and y1 - y0 >= _PAGE_SIZED * height:
             continue  # a white box behind the page or a border around it: no table
+        if (x1 - x0) * (y1 - y0) >= _PANEL * width * height and not _outline(obj):
+            continue  # a large filled shape is a background panel or a drawing, not a table's rules
         boxes.append((x0, height - y1, x1, height - y0))
     return boxes
+
+
+def _outline(obj) -> bool:
+    """True for a path that is only stroked (an outline), not filled."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    ok = pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
+    return bool(ok) and fill.value == 0 and bool(stroke.value)
 
 
 def _touch(a: Box, b: Box, tol: float = _TOUCH) -> bool:
