@@ -19,7 +19,8 @@ def atomic_open(path: str | Path, mode: str = "w", newline: str | None = None, e
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, 0o666 & ~current_umask())
     try:
-        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+        # a file name that is not valid UTF-8 reaches the text as surrogate escapes: write them as "\udcXX", never crash
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline, "errors": "backslashreplace"}
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
         os.replace(tmp, path)

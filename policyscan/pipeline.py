@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import ExtractionCache, tag_key
-from .errors import InputError
+from .errors import InputError, PolicyscanError
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
@@ -99,8 +99,15 @@ def process_document(document: Document, cache: ExtractionCache, engine: str = E
         return DocumentResult(document, error=f"cannot read file ({exc.strerror})")
     except Exception as exc:  # an unforeseen parser failure must not stop a batch
         return DocumentResult(document, error=f"extraction failed ({type(exc).__name__}: {exc})")
-    sentences = tuple(segment(extraction, document.doc_id, load_pipeline()))
-    predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
+    try:  # every stage after extraction, too, fails one document and never the batch
+        sentences = tuple(segment(extraction, document.doc_id, load_pipeline()))
+        predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
+    except PolicyscanError as exc:
+        if not isinstance(exc, InputError):
+            raise  # a model or set-up problem concerns the whole run
+        return DocumentResult(document, error=exc.reason)
+    except Exception as exc:
+        return DocumentResult(document, error=f"sentence splitting or tagging failed ({type(exc).__name__}: {exc})")
     characters = sum(len(s.text) for s in sentences)
     result = DocumentResult(document, sentences, predictions, len(extraction.pages), characters, extraction.warnings)
     if key:

@@ -221,7 +221,7 @@ def read_pages(path: Path) -> Iterator[RawPage]:
     style = _Style()
     try:
         if len(document) == 0:
-            raise DamagedPDFError(path, "PDF has no pages")
+            raise DamagedPDFError(path, "damaged PDF: the page tree holds no pages")
         for number in range(1, len(document) + 1):
             try:
                 page = document[number - 1]

@@ -60,7 +60,7 @@ def read_pages(path: Path) -> Iterator[RawPage]:
         except Exception as exc:
             raise pdf_error(path, exc) from exc
         if not pages:
-            raise DamagedPDFError(path, "PDF has no pages")
+            raise DamagedPDFError(path, "damaged PDF: the page tree holds no pages")
         for number, page in enumerate(pages, 1):
             try:
                 yield read_isolated(number, lambda page=page, number=number: _raw_page(page, number))

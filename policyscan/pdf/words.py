@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import DamagedPDFError, EncryptedPDFError, InputError, NotAPDFError
 
@@ -73,15 +74,22 @@ def outside(words: list[Word], boxes: list[Box]) -> list[Word]:
 def check_pdf_bytes(path: Path) -> None:
     """Raise when the file is not a PDF or lacks its end-of-file marker."""
     with path.open("rb") as handle:
-        head = handle.read(1024)
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - 2048))
-        tail = handle.read()
-    if b"%PDF-" not in head:
-        raise NotAPDFError(path, "not a PDF (no %PDF header)")
-    if b"%%EOF" not in tail:
-        raise DamagedPDFError(path, "damaged or truncated PDF (no end-of-file marker)")
+        if b"%PDF-" not in handle.read(1024):
+            raise NotAPDFError(path, "not a PDF (no %PDF header)")
+        if not _has_eof_marker(handle):
+            raise DamagedPDFError(path, "damaged or truncated PDF (no end-of-file marker)")
+
+
+def _has_eof_marker(handle: BinaryIO, chunk: int = 1 << 20) -> bool:
+    """True when %%EOF occurs anywhere in the file, searched from the end (bytes after it are tolerated, as pdftotext does)."""
+    end = handle.seek(0, 2)
+    while end > 0:
+        start = max(0, end - chunk)
+        handle.seek(start)
+        if b"%%EOF" in handle.read(end - start + 4):  # overlap so a marker across chunks is found
+            return True
+        end = start
+    return False
 
 
 def pdf_error(path: Path, exc: Exception) -> InputError:
