@@ -7,15 +7,29 @@ and falls back to pdfplumber for a file PDFium cannot open.
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DamagedPDFError, InputError, NoTextError
+from .errors import DamagedPDFError, InputError, NoTextError, TooLargeError
 from .pdf.layout import join_lines, pages_from_raw, plain_text_page
 from .pdf.words import RawPage, Word, normalize_text
 from .records import Extraction
 
-__all__ = ["ENGINES", "EXTRACTOR_VERSION", "Word", "extract_file", "extract_pdf", "extract_text_file", "join_lines", "normalize_text"]
+__all__ = [
+    "ENGINES",
+    "EXTRACTOR_VERSION",
+    "Limits",
+    "Word",
+    "extract_file",
+    "extract_pdf",
+    "extract_text_file",
+    "join_lines",
+    "normalize_text",
+]
 
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
 EXTRACTOR_VERSION = "3"
@@ -24,44 +38,106 @@ EXTRACTOR_VERSION = "3"
 ENGINES = ("pdfium", "pdfplumber")
 
 
-def _read(path: Path, engine: str) -> tuple[list[RawPage], list[str]]:
+@dataclass(frozen=True)
+class Limits:
+    """What one document may take, so that no PDF holds up or exhausts a batch; each has an environment variable to raise it."""
+
+    pages: int = 5_000
+    characters: int = 20_000_000
+    seconds: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.pages < 1 or self.characters < 1 or self.seconds < 0:
+            raise ValueError("limits must be positive")
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The defaults, raised or lowered by $POLICYSCAN_MAX_PAGES, $POLICYSCAN_MAX_CHARACTERS and $POLICYSCAN_MAX_SECONDS."""
+        default = cls()
+        return cls(
+            pages=int(os.environ.get(LIMIT_ENV["pages"], default.pages)),
+            characters=int(os.environ.get(LIMIT_ENV["characters"], default.characters)),
+            seconds=float(os.environ.get(LIMIT_ENV["seconds"], default.seconds)),
+        )
+
+
+LIMIT_ENV = {"pages": "POLICYSCAN_MAX_PAGES", "characters": "POLICYSCAN_MAX_CHARACTERS", "seconds": "POLICYSCAN_MAX_SECONDS"}
+
+
+def _read(path: Path, engine: str, limits: Limits) -> tuple[list[RawPage], list[str]]:
     """The raw pages of a PDF with the chosen engine; a file PDFium cannot open is read with pdfplumber, which reads it or names the problem."""
     from .pdf import plumber
 
     if engine == "pdfplumber":
-        return _collect(plumber.read_pages(path))
+        return _collect(path, plumber.read_pages(path), limits)
     from .pdf import pdfium
 
     try:
-        return _collect(pdfium.read_pages(path))
+        return _collect(path, pdfium.read_pages(path), limits)
+    except TooLargeError:
+        raise
     except DamagedPDFError:
-        pages, warnings = _collect(plumber.read_pages(path))
+        pages, warnings = _collect(path, plumber.read_pages(path), limits)
         return pages, ["PDFium could not open the file; read with pdfplumber instead", *warnings]
 
 
-def _collect(raw_pages: Iterator[RawPage]) -> tuple[list[RawPage], list[str]]:
+def _collect(path: Path, raw_pages: Iterator[RawPage], limits: Limits) -> tuple[list[RawPage], list[str]]:
+    """The readable pages and the problems of the others, stopped with TooLargeError at the first limit passed."""
     pages, warnings = [], []
+    started, characters = time.monotonic(), 0
     for raw in raw_pages:
+        if raw.number > limits.pages:
+            raise TooLargeError(path, f"too large: more than {limits.pages:,} pages (raise the limit with {LIMIT_ENV['pages']})")
         if raw.problem:
             warnings.append(raw.problem)
         else:
             pages.append(raw)
+            characters += sum(len(w.text) for w in raw.words) + sum(len(t) for t in raw.tables)
+        if characters > limits.characters:
+            raise TooLargeError(
+                path, f"too large: more than {limits.characters:,} characters of text (raise the limit with {LIMIT_ENV['characters']})"
+            )
+        if time.monotonic() - started > limits.seconds:
+            raise TooLargeError(
+                path, f"took too long: over {limits.seconds:g} s at page {raw.number} (raise the limit with {LIMIT_ENV['seconds']})"
+            )
     return pages, warnings
 
 
-def extract_pdf(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
-    """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read."""
+_PAGE_WARNING = re.compile(r"^page (\d+)(:| skipped:) (.*)$")
+
+
+def collapse_warnings(warnings: list[str]) -> list[str]:
+    """Warnings with runs of consecutive pages that share a message folded into one ("pages 2-5000: no text layer")."""
+    out: list[str] = []
+    run: tuple[int, int, str, str] | None = None  # first page, last page, separator, message
+    for warning in [*warnings, ""]:
+        match = _PAGE_WARNING.match(warning)
+        if run and match and int(match[1]) == run[1] + 1 and (match[2], match[3]) == run[2:]:
+            run = (run[0], int(match[1]), run[2], run[3])
+            continue
+        if run:
+            pages = f"page {run[0]}" if run[0] == run[1] else f"pages {run[0]}-{run[1]}"
+            out.append(f"{pages}{run[2]} {run[3]}")
+        run = (int(match[1]), int(match[1]), match[2], match[3]) if match else None
+        if not match and warning:
+            out.append(warning)
+    return out
+
+
+def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None) -> Extraction:
+    """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read or passes a limit."""
     path = Path(path)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    raw_pages, warnings = _read(path, engine)
+    raw_pages, warnings = _read(path, engine, limits or Limits.from_env())
     if not raw_pages:
-        raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(warnings) + ")")
+        raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(collapse_warnings(warnings)) + ")")
     pages, bare = pages_from_raw(raw_pages)
     if not any(p.blocks for p in pages):
         raise NoTextError(path, "no text layer (scanned or image-only PDF): needs OCR")
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare]
-    return Extraction(str(path), tuple(pages), tuple(warnings))
+    return Extraction(str(path), tuple(pages), tuple(collapse_warnings(warnings)))
 
 
 def extract_text_file(path: str | Path) -> Extraction:
@@ -77,11 +153,11 @@ def extract_text_file(path: str | Path) -> Extraction:
     return Extraction(str(path), (page,), ())
 
 
-def extract_file(path: str | Path, engine: str = ENGINES[0]) -> Extraction:
+def extract_file(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None) -> Extraction:
     """Extract a PDF or a .txt file, chosen by suffix."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
     if path.suffix.lower() == ".txt":
         return extract_text_file(path)
-    return extract_pdf(path, engine=engine)
+    return extract_pdf(path, engine=engine, limits=limits)

@@ -8,12 +8,12 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from rawpdf import write_objects
+from rawpdf import Producer, RawDoc, write_objects
 
 from policyscan.cache import ExtractionCache
 from policyscan.cli import main
-from policyscan.errors import DamagedPDFError
-from policyscan.extract import extract_file
+from policyscan.errors import DamagedPDFError, TooLargeError
+from policyscan.extract import Limits, collapse_warnings, extract_file
 from policyscan.pipeline import process_document
 from policyscan.records import Document
 
@@ -64,3 +64,57 @@ def test_issue_11_broken_page_tree_is_a_damaged_pdf(tmp_path, engine, kids):
     with pytest.raises(DamagedPDFError, match="damaged PDF") as info:
         extract_file(path, engine)
     assert "NoneType" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (Limits(pages=2), r"too large: more than 2 pages \(raise the limit with POLICYSCAN_MAX_PAGES\)"),
+        (Limits(characters=500), r"too large: more than 500 characters of text \(raise the limit with POLICYSCAN_MAX_CHARACTERS\)"),
+        (Limits(seconds=0), r"took too long: over 0 s at page 1 \(raise the limit with POLICYSCAN_MAX_SECONDS\)"),
+    ],
+)
+def test_issue_11_document_over_a_limit_is_too_large(suite, engine, limits, message):
+    with pytest.raises(TooLargeError, match=message) as info:
+        extract_file(suite["root"] / "nota.pdf", engine, limits=limits)
+    assert "nota.pdf" in str(info.value)
+
+
+def test_issue_11_batch_goes_on_past_a_document_over_the_page_limit(suite, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("nota.pdf", "brief.pdf"):
+        shutil.copy(suite["root"] / name, folder / name)
+    monkeypatch.setenv("POLICYSCAN_MAX_PAGES", "2")
+    out = tmp_path / "s.jsonl"
+    result = CliRunner().invoke(main, ["extract", str(folder), "-o", str(out), "--no-cache"])
+    assert result.exit_code == 1
+    assert "nota.pdf: too large: more than 2 pages (raise the limit with POLICYSCAN_MAX_PAGES)" in result.output
+    texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert texts == suite["truth"]["brief"].sentences
+
+
+def test_issue_11_thousands_of_blank_pages_give_one_warning(tmp_path, engine):
+    doc = RawDoc(Producer(size_in_matrix=False))
+    doc.paragraph("Lindenhoek telt ruim duizend vrijwilligers die zich inzetten voor hun buren.")
+    for _ in range(300):
+        doc.new_page()
+    extraction = extract_file(doc.output(tmp_path / "leeg.pdf"), engine)
+    assert extraction.warnings == ("pages 2-301: no text layer, needs OCR",)
+
+
+def test_collapse_warnings_keeps_gaps_and_other_messages():
+    warnings = [
+        "PDFium could not open the file",
+        "page 2 skipped: X",
+        "page 3 skipped: X",
+        "page 5: no text",
+        "page 6: no text",
+        "page 8: no text",
+    ]
+    assert collapse_warnings(warnings) == [
+        "PDFium could not open the file",
+        "pages 2-3 skipped: X",
+        "pages 5-6: no text",
+        "page 8: no text",
+    ]
