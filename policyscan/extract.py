@@ -134,9 +134,15 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(collapse_warnings(warnings)) + ")")
     pages, bare = pages_from_raw(raw_pages)
+    rotated = [raw.number for raw in raw_pages if raw.rotated]
     if not any(p.blocks for p in pages):
+        if rotated:
+            raise NoTextError(
+                path, "no upright text: all text is rotated and was not read (the pdfium engine reads pages turned with /Rotate)"
+            )
         raise NoTextError(path, "no text layer (scanned or image-only PDF): needs OCR")
-    warnings += [f"page {number}: no text layer, needs OCR" for number in bare]
+    warnings += [f"page {number}: rotated text not read" for number in rotated]
+    warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated]
     return Extraction(str(path), tuple(pages), tuple(collapse_warnings(warnings)))
 
 

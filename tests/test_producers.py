@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from rawpdf import LETTER, Producer, RawDoc
 
+from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
 from policyscan.segment import segment
 
@@ -237,3 +238,37 @@ def test_issue_11_three_columns_read_column_by_column(tmp_path, nlp, engine):
 
     path, truth = _build(tmp_path, Producer(size_in_matrix=True), build)
     assert _sentences(path, nlp, engine) == truth.sentences
+
+
+def test_issue_11_text_drawn_at_90_degrees_is_warned_about(tmp_path, nlp, engine):
+    def build(doc):
+        doc.paragraph(*SENTENCES[:6])
+        for i in range(3):
+            doc.text(300, 700 - i * 12, SENTENCES[10 + i][:60], 10, angle=90)
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    assert extract_pdf(path, engine).warnings == ("page 1: rotated text not read",)
+
+
+def test_issue_11_page_turned_with_rotate_is_read_or_named(tmp_path, nlp, engine):
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False, rotate=90), lambda d: d.paragraph(*SENTENCES[:6]))
+    if engine == "pdfplumber":
+        with pytest.raises(NoTextError, match="no upright text: all text is rotated"):
+            extract_pdf(path, engine)
+    else:
+        assert _sentences(path, nlp, engine) == truth.sentences
+
+
+@pytest.mark.parametrize("angle", [90, 270])
+def test_issue_11_page_of_text_drawn_turned_reads_upright(tmp_path, nlp, angle):
+    def build(doc):
+        lines = doc.wrap(" ".join(SENTENCES[:6]), 600, 10)
+        for i, line in enumerate(lines):
+            x = 100 + 13.5 * i if angle == 90 else 500 - 13.5 * i
+            y = 100 if angle == 90 else 740
+            doc.op(f"BT /F1 10 Tf {'0 1 -1 0' if angle == 90 else '0 -1 1 0'} {x:.2f} {y} Tm ({line}) Tj ET")
+        doc.truth.sentences += SENTENCES[:6]
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, "pdfium") == truth.sentences

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,30 +61,40 @@ class _Style:
         return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE
 
 
-def _words(page: pdfium.PdfPage, height: float, style: _Style) -> list[Word]:
-    """Words from PDFium's characters: split at spaces, at line changes and at wide gaps."""
+def _words(page: pdfium.PdfPage, width: float, height: float, style: _Style) -> tuple[list[Word], int, int]:
+    """Words from PDFium's characters (split at spaces, at line changes and at wide gaps) in the frame where most text reads left to right.
+
+    Also returns how many characters at another angle were left out, and the quarter turns of that frame.
+    """
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
         if count <= 0:
-            return []
-        text = textpage.get_text_range(0, count)
+            return [], 0, 0
+        text = textpage.get_text_range(0, count)[:count]
         raw = textpage.raw
+        turns = [_quarter(pdfium_c.FPDFText_GetCharAngle(raw, i)) for i in range(len(text))]
+        turn = Counter(t for t, ch in zip(turns, text, strict=True) if ch not in _SPACES).most_common(1)
+        turn = turn[0][0] if turn and turn[0][0] is not None else 0
         rect = pdfium_c.FS_RECTF()
         words: list[Word] = []
         chars: list[str] = []
         box: list[float] = []
         size = 0.0
         bold = False
-        for i, ch in enumerate(text[:count]):
+        rotated = 0
+        for i, ch in enumerate(text):
             ch = "-" if ch in _LINE_END_HYPHEN else ch
+            if ch not in _SPACES and turns[i] != turn:
+                rotated += 1
+                continue
             if ch in _SPACES or pdfium_c.FPDFText_GetUnicode(raw, i) == 0:
                 if chars:
                     words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
                     chars = []
                 continue
             pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
-            x0, x1, y_top, y_bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
+            x0, x1, y_top, y_bottom = _upright(rect, turn, width, height)
             if chars and (abs(y_top - box[2]) > 0.5 * size or x0 - box[1] > 0.25 * size or x0 < box[1] - size):
                 words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
                 chars = []
@@ -96,9 +107,29 @@ def _words(page: pdfium.PdfPage, height: float, style: _Style) -> list[Word]:
             chars.append(ch)
         if chars:
             words.append(Word("".join(chars), box[0], box[1], box[2], box[3], size, bold))
-        return [w for w in words if w.text.strip()]
+        return [w for w in words if w.text.strip()], rotated, turn
     finally:
         textpage.close()
+
+
+def _quarter(angle: float) -> int | None:
+    """A character's angle in quarter turns clockwise, as PDFium measures it (0-3), or None between them; PDFium gives -1 when it cannot tell."""
+    if angle < 0:
+        return 0
+    quarters = round(angle / (math.pi / 2))
+    return quarters % 4 if abs(angle - quarters * math.pi / 2) < 0.1 else None
+
+
+def _upright(rect, turn: int, width: float, height: float) -> tuple[float, float, float, float]:
+    """A character box as (x0, x1, top, bottom) from the top-left, in the page turned so that text at `turn` quarter turns reads left to right."""
+    left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+    if turn == 3:  # reads upwards
+        return bottom, top, left, right
+    if turn == 2:
+        return width - right, width - left, bottom, top
+    if turn == 1:  # reads downwards
+        return height - top, height - bottom, width - right, width - left
+    return left, right, height - top, height - bottom
 
 
 def _path_boxes(page: pdfium.PdfPage, width: float, height: float) -> list[Box]:
@@ -210,9 +241,11 @@ def _table_text(words: list[Word], edges: list[int]) -> str:
 
 def _raw_page(page: pdfium.PdfPage, number: int, style: _Style) -> RawPage:
     width, height = page.get_size()
-    words = _words(page, height, style)
-    boxes, tables = _tables(words, _path_boxes(page, width, height)) if words else ([], [])
-    return RawPage(number, width, height, outside(words, boxes), tables)
+    words, rotated, turn = _words(page, width, height, style)
+    if turn % 2:
+        width, height = height, width
+    boxes, tables = _tables(words, _path_boxes(page, width, height)) if words and not turn else ([], [])
+    return RawPage(number, width, height, outside(words, boxes), tables, rotated=rotated)
 
 
 def read_pages(path: Path) -> Iterator[RawPage]:

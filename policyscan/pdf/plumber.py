@@ -9,9 +9,10 @@ from ..errors import DamagedPDFError
 from .words import Box, RawPage, Word, check_pdf_bytes, is_bold_font, normalize_text, outside, pdf_error, read_isolated
 
 
-def _words(page) -> list[Word]:
+def _words(page) -> tuple[list[Word], int]:
+    """The upright words of a page, and how many characters of rotated text were left out."""
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["size", "fontname"])
-    return [
+    upright = [
         Word(
             text=w["text"],
             x0=float(w["x0"]),
@@ -24,6 +25,7 @@ def _words(page) -> list[Word]:
         for w in words
         if w.get("upright", True) and w["text"].strip()
     ]
+    return upright, sum(len(w["text"]) for w in words if not w.get("upright", True))
 
 
 def _tables(page) -> tuple[list[Box], list[str]]:
@@ -42,7 +44,8 @@ def _tables(page) -> tuple[list[Box], list[str]]:
 
 def _raw_page(page, number: int) -> RawPage:
     boxes, tables = _tables(page)
-    return RawPage(number, float(page.width), float(page.height), outside(_words(page), boxes), tables)
+    words, rotated = _words(page)
+    return RawPage(number, float(page.width), float(page.height), outside(words, boxes), tables, rotated=rotated)
 
 
 def read_pages(path: Path) -> Iterator[RawPage]:

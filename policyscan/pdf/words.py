@@ -42,7 +42,7 @@ class Word:
 
 @dataclass
 class RawPage:
-    """One page as an engine read it: its words outside tables, and the tables' text; `problem` says why a page was skipped."""
+    """One page as an engine read it: its words outside tables, the tables' text, the characters of rotated text left out; `problem` says why a page was skipped."""
 
     number: int
     width: float
@@ -50,6 +50,7 @@ class RawPage:
     words: list[Word] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     problem: str | None = None
+    rotated: int = 0
 
 
 def is_bold_font(fontname: str) -> bool:
