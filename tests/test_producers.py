@@ -272,3 +272,22 @@ def test_issue_11_page_of_text_drawn_turned_reads_upright(tmp_path, nlp, angle):
 
     path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
     assert _sentences(path, nlp, "pdfium") == truth.sentences
+
+
+def test_issue_11_key_value_lines_and_captions_are_no_sentences(tmp_path, nlp, engine):
+    def build(doc):
+        doc.paragraph(*SENTENCES[:3])
+        for key, value in [("Juridische vorm", "Gemeenschappelijke regeling"), ("Deelnemers", "Lindenhoek en Brugwaarde")]:
+            doc.y += 13.5
+            doc.text(72, doc.y, key, 10)
+            doc.text(230, doc.y, value, 10)
+        doc.y += 10
+        doc.lines(["Tabel 6.1 Subsidies voor vrijwilligersorganisaties in 2025"])
+        doc.y += 10
+        doc.paragraph(*SENTENCES[3:6])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    labels = [b.text for b in _blocks(path, engine, "table")]
+    assert "Tabel 6.1 Subsidies voor vrijwilligersorganisaties in 2025" in labels
+    assert any("Juridische vorm Gemeenschappelijke regeling" in t for t in labels)

@@ -285,7 +285,7 @@ class _Draft:
             return False
         if line.top - last.top > 1.45 * pitch or line.top < last.top or abs(line.size - last.size) > 0.6:
             return False
-        if _list_marker(line.text):
+        if _list_marker(line.text) or _tab_gap(line) != _tab_gap(last):
             return False
         return not (self.kind == "list_item" and line.x0 < self.indent - 2)
 
@@ -344,6 +344,28 @@ def _join_column_breaks(drafts: list[_Draft]) -> list[_Draft]:
                 continue
         merged.append(draft)
     return merged
+
+
+_CAPTION = re.compile(
+    r"^(?:tabel|figuur|grafiek|afbeelding|kaart|schema|bijlage|table|figure)\s+[\dIVX]+(?:[.\-]\d+)*[.:]?(?:\s|$)", re.IGNORECASE
+)
+
+
+def _mark_labels(drafts: list[_Draft]) -> list[_Draft]:
+    """Table and figure captions and key/value lines ("Juridische vorm    Gemeenschappelijke regeling") kept out of the prose."""
+    for draft in drafts:
+        if draft.kind != "paragraph" or draft.lines[-1].text[-1:] in _END_PUNCT:
+            continue
+        if len(draft.lines) <= 2 and _CAPTION.match(draft.lines[0].text):
+            draft.kind = "table"
+        elif all(_tab_gap(line) for line in draft.lines):
+            draft.kind = "table"
+    return drafts
+
+
+def _tab_gap(line: _Line) -> bool:
+    """True when two words of a line stand apart by a tab stop's width, as a key and its value do."""
+    return any(b.x0 - a.x1 > 3 * max(line.size, 1.0) for a, b in itertools.pairwise(line.words))
 
 
 def _continues_heading(draft: _Draft, line: _Line, pitch: float) -> bool:
@@ -409,7 +431,7 @@ def pages_from_raw(raw_pages: list[RawPage]) -> tuple[list[Page], list[int]]:
     body_size = _body_size(sheets)
     _mark_running_lines(sheets, body_size)
     pitch = _line_pitch(sheets, body_size)
-    per_page = [_join_column_breaks(_drafts(sheet, body_size, pitch)) for sheet in sheets]
+    per_page = [_mark_labels(_join_column_breaks(_drafts(sheet, body_size, pitch))) for sheet in sheets]
     for before, after in itertools.pairwise(per_page):
         if before and after and _continues(before[-1], after[0]):
             before[-1].lines += after.pop(0).lines  # a sentence belongs to the page where it starts
