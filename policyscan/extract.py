@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import DamagedPDFError, InputError, NoTextError, TooLargeError
 from .pdf.layout import join_lines, pages_from_raw, plain_text_page
-from .pdf.words import RawPage, Word, normalize_text
+from .pdf.words import RawPage, Word, normalize_text, undecodable
 from .records import Extraction
 
 __all__ = [
@@ -125,6 +125,14 @@ def collapse_warnings(warnings: list[str]) -> list[str]:
     return out
 
 
+def _no_text_reason(garbled: list[int], rotated: list[int]) -> str:
+    if garbled:
+        return "text cannot be decoded (fonts without a Unicode map): needs OCR"
+    if rotated:
+        return "no upright text: all text is rotated and was not read (the pdfium engine reads pages turned with /Rotate)"
+    return "no text layer (scanned or image-only PDF): needs OCR"
+
+
 def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None) -> Extraction:
     """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read or passes a limit."""
     path = Path(path)
@@ -133,16 +141,17 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     raw_pages, warnings = _read(path, engine, limits or Limits.from_env())
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(collapse_warnings(warnings)) + ")")
+    garbled = [raw.number for raw in raw_pages if undecodable(raw.words)]
+    for raw in raw_pages:
+        if raw.number in garbled:
+            raw.words = []  # glyph codes, not text: never sentences
     pages, bare = pages_from_raw(raw_pages)
     rotated = [raw.number for raw in raw_pages if raw.rotated]
     if not any(p.blocks for p in pages):
-        if rotated:
-            raise NoTextError(
-                path, "no upright text: all text is rotated and was not read (the pdfium engine reads pages turned with /Rotate)"
-            )
-        raise NoTextError(path, "no text layer (scanned or image-only PDF): needs OCR")
+        raise NoTextError(path, _no_text_reason(garbled, rotated))
+    warnings += [f"page {number}: text cannot be decoded (font without a Unicode map), needs OCR" for number in garbled]
     warnings += [f"page {number}: rotated text not read" for number in rotated]
-    warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated]
+    warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
     return Extraction(str(path), tuple(pages), tuple(collapse_warnings(warnings)))
 
 

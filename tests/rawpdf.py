@@ -235,3 +235,30 @@ def write_objects(path: str | Path, objects: list[bytes], trailer_extra: bytes =
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bytes(out))
     return path
+
+
+def type3_without_unicode(path: str | Path, lines: list[str]) -> Path:
+    """A page set in a Type3 font whose glyph names mean nothing and that has no ToUnicode map, as some converters write."""
+    glyph = b"0 0 d0 0 0 m 500 0 l 500 700 l 0 700 l f"
+    procs = "<<" + " ".join(f"/g{i} 6 0 R" for i in range(1, 27)) + ">>"
+    font = (
+        "<</Type /Font /Subtype /Type3 /FontBBox [0 0 500 700] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs " + procs + " "
+        "/Encoding <</Type /Encoding /Differences [1 " + " ".join(f"/g{i}" for i in range(1, 27)) + "]>> "
+        "/FirstChar 1 /LastChar 26 /Widths [" + " ".join(["600"] * 26) + "]>>"
+    ).encode()
+    ops = []
+    for i, line in enumerate(lines):
+        codes = bytes(32 if ch == " " else (ord(ch.lower()) - 96) % 27 for ch in line if ch == " " or ch.isalpha())
+        ops.append(f"BT /T3 10 Tf 72 {760 - 14 * i} Td (".encode() + codes.replace(b"(", b"\\(").replace(b")", b"\\)") + b") Tj ET")
+    content = b"\n".join(ops)
+    return write_objects(
+        path,
+        [
+            b"<</Type /Catalog /Pages 2 0 R>>",
+            b"<</Type /Pages /Kids [3 0 R] /Count 1>>",
+            b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources <</Font <</T3 4 0 R>>>> /Contents 5 0 R>>",
+            font,
+            b"<</Length %d>>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<</Length %d>>\nstream\n" % len(glyph) + glyph + b"\nendstream",
+        ],
+    )

@@ -8,7 +8,7 @@ running lines near the band, narrow margins, short last pages.
 from __future__ import annotations
 
 import pytest
-from rawpdf import LETTER, Producer, RawDoc
+from rawpdf import LETTER, Producer, RawDoc, type3_without_unicode
 
 from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
@@ -291,3 +291,9 @@ def test_issue_11_key_value_lines_and_captions_are_no_sentences(tmp_path, nlp, e
     labels = [b.text for b in _blocks(path, engine, "table")]
     assert "Tabel 6.1 Subsidies voor vrijwilligersorganisaties in 2025" in labels
     assert any("Juridische vorm Gemeenschappelijke regeling" in t for t in labels)
+
+
+def test_issue_11_type3_font_without_unicode_map_is_named_unreadable(tmp_path, engine):
+    path = type3_without_unicode(tmp_path / "type3.pdf", SENTENCES[:20])
+    with pytest.raises(NoTextError, match=r"text cannot be decoded \(fonts without a Unicode map\): needs OCR"):
+        extract_pdf(path, engine)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import DamagedPDFError
 from .words import Box, RawPage, Word, check_pdf_bytes, is_bold_font, normalize_text, outside, pdf_error, read_isolated
+
+#: pdfminer writes a character it cannot map to Unicode as "(cid:N)".
+_CID = re.compile(r"\(cid:\d+\)")
 
 
 def _words(page) -> tuple[list[Word], int]:
@@ -14,7 +18,7 @@ def _words(page) -> tuple[list[Word], int]:
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["size", "fontname"])
     upright = [
         Word(
-            text=w["text"],
+            text=_CID.sub("\ufffd", w["text"]),
             x0=float(w["x0"]),
             x1=float(w["x1"]),
             top=float(w["top"]),

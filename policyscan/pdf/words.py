@@ -53,6 +53,12 @@ class RawPage:
     rotated: int = 0
 
 
+def undecodable(words: list[Word]) -> bool:
+    """True when a page's text is mostly not letters or digits: glyph codes from a font without a Unicode map, not language."""
+    text = "".join(w.text for w in words)
+    return len(text) >= 20 and sum(c.isalnum() for c in text) < 0.3 * len(text)
+
+
 def is_bold_font(fontname: str) -> bool:
     """True when a font's name says it is bold."""
     return bool(_BOLD_FONT.search(fontname))
