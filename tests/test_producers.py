@@ -297,3 +297,37 @@ def test_issue_11_type3_font_without_unicode_map_is_named_unreadable(tmp_path, e
     path = type3_without_unicode(tmp_path / "type3.pdf", SENTENCES[:20])
     with pytest.raises(NoTextError, match=r"text cannot be decoded \(fonts without a Unicode map\): needs OCR"):
         extract_pdf(path, engine)
+
+
+# ---------------------------------------------------------------- the two engines agree
+
+
+def _headed_flow(doc):
+    doc.lines(["Vrijwilligers in Lindenhoek"], size=16)
+    doc.y += 8
+    _flow(doc)
+
+
+FIXTURES = {
+    "text-matrix sizes": (Producer(size_in_matrix=True), _headed_flow, None, None),
+    "background box": (Producer(background=True), _flow, None, None),
+    "page border": (Producer(border=True), _flow, None, None),
+    "heavy-stem font": (Producer(stem_v=139, truetype=True), _headed_flow, None, None),
+    "US Letter": (Producer(page=LETTER, margin_top=96, margin_bottom=96, running_at=74), _flow, "Nota Lindenhoek", "Gemeente Lindenhoek"),
+    "narrow margins": (Producer(margin_top=30, margin_bottom=30), _flow, None, None),
+    "hanging list": (Producer(), lambda d: (_flow(d), d.hanging_list(SENTENCES[50:56])), None, None),
+    "three columns": (Producer(), lambda d: d.columns([" ".join(SENTENCES[c * 10 : c * 10 + 10]) for c in range(3)]), None, None),
+}
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_issue_11_engines_agree_on_every_fixture(tmp_path, nlp, name):
+    producer, build, header, footer = FIXTURES[name]
+    path, _ = _build(tmp_path, producer, build, header, footer)
+    assert _sentences(path, nlp, "pdfium") == _sentences(path, nlp, "pdfplumber")
+
+
+@pytest.mark.parametrize("name", ["nota", "brief"])
+def test_engines_agree_on_the_suite(suite, nlp, name):
+    path = suite["root"] / f"{name}.pdf"
+    assert _sentences(path, nlp, "pdfium") == _sentences(path, nlp, "pdfplumber")
