@@ -154,8 +154,8 @@ class RawDoc:
         self.y += 4
         self.truth.headings.append(text)
 
-    def hanging_list(self, items: list[str], marker: str = "\u2022") -> None:
-        """List items whose second line starts under the text, left of the first line's text start."""
+    def hanging_list(self, items: list[str], marker: str = "\u2022", flush: bool = False) -> None:
+        """List items whose next lines start under the first line's text, or (`flush`) under the marker."""
         p = self.producer
         size, step = p.body_size, p.body_size * p.leading
         for item in items:
@@ -165,7 +165,7 @@ class RawDoc:
                 self.y += step
                 if i == 0:
                     self.text(p.margin_x, self.y, marker, size)
-                self.text(p.margin_x + 18, self.y, line, size)
+                self.text(p.margin_x + (18 if i == 0 or not flush else 0), self.y, line, size)
             self.y += 2
         self.truth.sentences += items
 

@@ -331,3 +331,18 @@ def test_issue_11_engines_agree_on_every_fixture(tmp_path, nlp, name):
 def test_engines_agree_on_the_suite(suite, nlp, name):
     path = suite["root"] / f"{name}.pdf"
     assert _sentences(path, nlp, "pdfium") == _sentences(path, nlp, "pdfplumber")
+
+
+@pytest.mark.parametrize("flush", [False, True])
+def test_issue_11_list_items_keep_their_wrapped_lines(tmp_path, nlp, engine, flush):
+    items = [s.replace(" en vraagt", ", vraagt hiervoor hulp van buurtbewoners en vraagt") for s in SENTENCES[20:26]]
+
+    def build(doc):
+        doc.paragraph(*SENTENCES[:2])
+        doc.hanging_list(items, marker="1." if flush else "\u2022", flush=flush)
+        doc.y += 8
+        doc.paragraph(*SENTENCES[2:4])
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=True), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    assert [b.text for b in _blocks(path, engine, "list_item")] == items

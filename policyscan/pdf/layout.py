@@ -287,7 +287,12 @@ class _Draft:
             return False
         if _list_marker(line.text) or _tab_gap(line) != _tab_gap(last):
             return False
-        return not (self.kind == "list_item" and line.x0 < self.indent - 2)
+        return not (self.kind == "list_item" and line.x0 < self.indent - 2 and not _runs_into(last, line))
+
+
+def _runs_into(last: _Line, line: _Line) -> bool:
+    """True when `line` plainly carries on the sentence of `last`: no end punctuation, and it goes on in lower case or with a number."""
+    return last.text[-1:] not in _END_PUNCT and (line.text[:1].islower() or line.text[:1].isdigit() or line.text[:1] in "(\u20ac%")
 
 
 def _line_pitch(pages: list[_Sheet], body_size: float) -> float:
