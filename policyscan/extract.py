@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,13 @@ class Limits:
 
 
 LIMIT_ENV = {"pages": "POLICYSCAN_MAX_PAGES", "characters": "POLICYSCAN_MAX_CHARACTERS", "seconds": "POLICYSCAN_MAX_SECONDS"}
+#: Set to 1 to read image-only pages with Tesseract (the command line's --ocr sets it).
+OCR_ENV = "POLICYSCAN_OCR"
+
+
+def ocr_requested() -> bool:
+    """True when $POLICYSCAN_OCR asks for OCR of pages without a text layer."""
+    return os.environ.get(OCR_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _read(path: Path, engine: str, limits: Limits) -> tuple[list[RawPage], list[str]]:
@@ -125,16 +133,39 @@ def collapse_warnings(warnings: list[str]) -> list[str]:
     return out
 
 
-def _no_text_reason(garbled: list[int], rotated: list[int]) -> str:
+def _read_by_ocr(path: Path, raw_pages: list[RawPage]) -> list[str]:
+    """Words for the pages without text, read with Tesseract; the warnings of pages it could not read."""
+    from .pdf import ocr
+
+    if not ocr.available():
+        return [f"OCR requested but not available: {ocr.INSTALL}"]
+    warnings = []
+    for raw in raw_pages:
+        if raw.words or raw.tables:
+            continue
+        try:
+            raw.words, raw.ocr = ocr.read_page(path, raw.number), True
+        except (OSError, subprocess.SubprocessError) as exc:
+            warnings.append(f"page {raw.number}: OCR failed ({type(exc).__name__})")
+    return warnings
+
+
+def _no_text_reason(garbled: list[int], rotated: list[int], ocr_on: bool) -> str:
+    from .pdf import ocr
+
+    missing = f"; {ocr.INSTALL}" if ocr_on and not ocr.available() else ""
     if garbled:
-        return "text cannot be decoded (fonts without a Unicode map): needs OCR"
+        return f"text cannot be decoded (fonts without a Unicode map): needs OCR{missing}"
     if rotated:
         return "no upright text: all text is rotated and was not read (the pdfium engine reads pages turned with /Rotate)"
-    return "no text layer (scanned or image-only PDF): needs OCR"
+    return f"no text layer (scanned or image-only PDF): needs OCR{missing}"
 
 
-def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None) -> Extraction:
-    """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read or passes a limit."""
+def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None, ocr: bool | None = None) -> Extraction:
+    """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read or passes a limit.
+
+    With `ocr` (default: $POLICYSCAN_OCR) pages without a text layer are read with Tesseract.
+    """
     path = Path(path)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
@@ -145,13 +176,19 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     for raw in raw_pages:
         if raw.number in garbled:
             raw.words = []  # glyph codes, not text: never sentences
+    ocr_on = ocr if ocr is not None else ocr_requested()
+    if ocr_on:
+        warnings += _read_by_ocr(path, raw_pages)
+        garbled = [n for n in garbled if not any(r.number == n and r.ocr for r in raw_pages)]
     pages, bare = pages_from_raw(raw_pages)
     rotated = [raw.number for raw in raw_pages if raw.rotated]
     if not any(p.blocks for p in pages):
-        raise NoTextError(path, _no_text_reason(garbled, rotated))
+        raise NoTextError(path, _no_text_reason(garbled, rotated, ocr_on))
     warnings += [f"page {number}: text cannot be decoded (font without a Unicode map), needs OCR" for number in garbled]
     warnings += [f"page {number}: rotated text not read" for number in rotated]
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
+    read = [raw.number for raw in raw_pages if raw.ocr]
+    warnings += [f"page {number}: read by OCR" for number in read]
     return Extraction(str(path), tuple(pages), tuple(collapse_warnings(warnings)))
 
 
@@ -168,11 +205,11 @@ def extract_text_file(path: str | Path) -> Extraction:
     return Extraction(str(path), (page,), ())
 
 
-def extract_file(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None) -> Extraction:
+def extract_file(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None, ocr: bool | None = None) -> Extraction:
     """Extract a PDF or a .txt file, chosen by suffix."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
     if path.suffix.lower() == ".txt":
         return extract_text_file(path)
-    return extract_pdf(path, engine=engine, limits=limits)
+    return extract_pdf(path, engine=engine, limits=limits, ocr=ocr)

@@ -64,7 +64,7 @@ class DocumentResult:
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
     rows = [
-        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels]]
+        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels], s.ocr]
         for s, p in zip(result.sentences, result.predictions, strict=True)
     ]
     return {"labels": list(labels), "pages": result.pages, "warnings": list(result.warnings), "sentences": rows}
@@ -74,8 +74,8 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     if tuple(data["labels"]) != labels:
         raise ValueError("cached labels differ")
     sentences, predictions = [], []
-    for index, (page, section, text, start, end, on, scores) in enumerate(data["sentences"]):
-        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end))
+    for index, (page, section, text, start, end, on, scores, *ocr) in enumerate(data["sentences"]):
+        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr and ocr[0])))
         predictions.append(Prediction(tuple(on), dict(zip(labels, scores, strict=True))))
     characters = sum(len(s.text) for s in sentences)
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))

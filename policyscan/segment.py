@@ -139,6 +139,7 @@ def _within(units: Iterable[tuple[int, str | None, int, str]], limit: int) -> It
 
 def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[Sentence]:
     units = list(_within(_units(extraction), nlp.max_length - 1))
+    read_by_ocr = {p.number for p in extraction.pages if p.ocr}
     index = 0
     docs = nlp.pipe((u[3] for u in units), batch_size=256)
     for (page, section, offset, _), doc in zip(units, docs, strict=True):
@@ -147,7 +148,7 @@ def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[S
             if not _LETTER.search(text):
                 continue
             start = offset + span.start_char
-            yield Sentence(doc_id, extraction.path, page, index, section, text, start, start + len(text))
+            yield Sentence(doc_id, extraction.path, page, index, section, text, start, start + len(text), page in read_by_ocr)
             index += 1
 
 

@@ -416,7 +416,7 @@ def _block_text(draft: _Draft) -> str:
     return normalize_text(join_lines(texts))
 
 
-def _page_record(number: int, parts: list[tuple[str, str]]) -> Page:
+def _page_record(number: int, parts: list[tuple[str, str]], ocr: bool = False) -> Page:
     blocks, cursor, chunks = [], 0, []
     for kind, text in parts:
         if not text:
@@ -427,7 +427,7 @@ def _page_record(number: int, parts: list[tuple[str, str]]) -> Page:
         blocks.append(Block(kind, text, cursor, cursor + len(text)))
         chunks.append(text)
         cursor += len(text)
-    return Page(number, "".join(chunks), tuple(blocks))
+    return Page(number, "".join(chunks), tuple(blocks), ocr)
 
 
 def pages_from_raw(raw_pages: list[RawPage]) -> tuple[list[Page], list[int]]:
@@ -441,9 +441,9 @@ def pages_from_raw(raw_pages: list[RawPage]) -> tuple[list[Page], list[int]]:
         if before and after and _continues(before[-1], after[0]):
             before[-1].lines += after.pop(0).lines  # a sentence belongs to the page where it starts
     pages = []
-    for sheet, drafts in zip(sheets, per_page, strict=True):
+    for raw, sheet, drafts in zip(raw_pages, sheets, per_page, strict=True):
         parts = [(d.kind, _block_text(d)) for d in drafts] + [("table", t) for t in sheet.tables]
-        pages.append(_page_record(sheet.number, parts))
+        pages.append(_page_record(sheet.number, parts, raw.ocr))
     bare = [sheet.number for sheet in sheets if not sheet.tables and all(line.kind == "running" for line in sheet.lines)]
     return pages, bare
 

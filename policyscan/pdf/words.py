@@ -51,6 +51,7 @@ class RawPage:
     tables: list[str] = field(default_factory=list)
     problem: str | None = None
     rotated: int = 0
+    ocr: bool = False
 
 
 def undecodable(words: list[Word]) -> bool:
