@@ -144,7 +144,8 @@ def _read_by_ocr(path: Path, raw_pages: list[RawPage]) -> list[str]:
         if raw.words or raw.tables:
             continue
         try:
-            raw.words, raw.ocr = ocr.read_page(path, raw.number), True
+            raw.words, raw.width, raw.height = ocr.read_page(path, raw.number)
+            raw.ocr = True
         except (OSError, subprocess.SubprocessError) as exc:
             warnings.append(f"page {raw.number}: OCR failed ({type(exc).__name__})")
     return warnings

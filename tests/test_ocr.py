@@ -21,14 +21,14 @@ SENTENCES = [
 ]
 
 
-def scanned_copy(source, path, dpi: int = 200):
-    """An image-only PDF made of the rendered pages of `source`, as a scanner makes it."""
+def scanned_copy(source, path, dpi: int = 200, turn: int = 0):
+    """An image-only PDF made of the rendered pages of `source`, as a scanner makes it (fed in `turn` degrees turned)."""
     import pypdfium2 as pdfium
 
     pdf = FPDF(unit="pt", format="A4")
     document = pdfium.PdfDocument(str(source))
     for index in range(len(document)):
-        image = document[index].render(scale=dpi / 72).to_pil().convert("L")
+        image = document[index].render(scale=dpi / 72).to_pil().convert("L").rotate(turn, expand=True)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         pdf.add_page()
@@ -54,6 +54,14 @@ def test_issue_11_image_only_pdf_is_read_by_ocr(scanned, nlp, engine):
     assert all(s.ocr for s in sentences) and all(s.to_dict()["ocr"] is True for s in sentences)
     assert {s.section for s in sentences} == {"Vrijwilligers in Lindenhoek"}
     assert "page 1: read by OCR" in extraction.warnings
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-nld is not installed")
+def test_issue_11_page_scanned_upside_down_is_turned_before_ocr(tmp_path, nlp):
+    doc = RawDoc(Producer(size_in_matrix=False, body_size=11))
+    doc.paragraph(*SENTENCES)
+    path = scanned_copy(doc.output(tmp_path / "tekst.pdf"), tmp_path / "omgekeerd.pdf", turn=180)
+    assert [s.text for s in segment(extract_pdf(path, ocr=True), "scan", nlp)] == SENTENCES
 
 
 def test_issue_11_without_ocr_an_image_only_pdf_keeps_its_error(scanned, engine):

@@ -369,8 +369,16 @@ def _mark_labels(drafts: list[_Draft]) -> list[_Draft]:
 
 
 def _tab_gap(line: _Line) -> bool:
-    """True when two words of a line stand apart by a tab stop's width, as a key and its value do."""
-    return any(b.x0 - a.x1 > 3 * max(line.size, 1.0) for a, b in itertools.pairwise(line.words))
+    """True when a line is a key and a value in words a tab stop apart (not a margin's line number before its text)."""
+    words = line.words
+    for i, (a, b) in enumerate(itertools.pairwise(words), 1):
+        if b.x0 - a.x1 > 3 * max(line.size, 1.0):
+            return _wordy(words[:i]) and _wordy(words[i:])
+    return False
+
+
+def _wordy(words: list[Word]) -> bool:
+    return any(sum(c.isalpha() for c in w.text) >= 2 for w in words)
 
 
 def _continues_heading(draft: _Draft, line: _Line, pitch: float) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import shutil
 import statistics
 import subprocess
@@ -35,8 +36,8 @@ def available() -> bool:
     return LANGUAGE in listed.stdout.split()
 
 
-def read_page(path: Path, number: int, timeout: float = 120.0) -> list[Word]:
-    """The words Tesseract reads on page `number` (1-based) of a PDF, in points from the page's top-left corner."""
+def read_page(path: Path, number: int, timeout: float = 120.0) -> tuple[list[Word], float, float]:
+    """The words Tesseract reads on page `number` (1-based) of a PDF, in points from the top-left corner of the page turned upright, and that page's width and height."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(str(path))
@@ -48,16 +49,32 @@ def read_page(path: Path, number: int, timeout: float = 120.0) -> list[Word]:
             page.close()
     finally:
         document.close()
+    turn = _upright_turn(image, timeout)
+    if turn:
+        image = image.rotate(-turn, expand=True)  # Tesseract says how far to turn clockwise; PIL turns counter-clockwise
+    tsv = _tesseract(image, ["-l", LANGUAGE, "--psm", "3", "tsv"], timeout)
+    return words_from_tsv(tsv, 72 / DPI), image.width * 72 / DPI, image.height * 72 / DPI
+
+
+def _tesseract(image, arguments: list[str], timeout: float) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    tsv = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3", "tsv"],
-        input=buffer.getvalue(),
-        capture_output=True,
-        timeout=timeout,
-        check=True,
-    ).stdout.decode("utf-8", "replace")
-    return words_from_tsv(tsv, 72 / DPI)
+    done = subprocess.run(
+        ["tesseract", "stdin", "stdout", *arguments], input=buffer.getvalue(), capture_output=True, timeout=timeout, check=False
+    )
+    if done.returncode and arguments[-1] == "tsv":
+        raise subprocess.CalledProcessError(done.returncode, "tesseract", done.stdout, done.stderr)
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _upright_turn(image, timeout: float) -> int:
+    """Degrees to turn a scanned page clockwise so its text stands upright, from Tesseract's orientation detection (0 when unsure)."""
+    report = _tesseract(image, ["--psm", "0"], timeout)
+    found = re.search(r"Rotate: (\d+)", report)
+    confident = re.search(r"Orientation confidence: ([\d.]+)", report)
+    if not found or not confident or float(confident[1]) < 2.0:
+        return 0
+    return int(found[1]) % 360
 
 
 def words_from_tsv(tsv: str, scale: float) -> list[Word]:
