@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/bench_extraction.py              # generated layouts, and real PDFs when present
+    python benchmarks/bench_extraction.py --ocr 6      # also OCR 6 pages rendered from the sample corpus
     python benchmarks/bench_extraction.py --json OUT   # also write the figures as JSON
 
 Generated layouts (tests/rawpdf.py): text-matrix sizes, background box, page
@@ -11,9 +12,15 @@ hanging-indent lists, three columns. Measured: recall of the known sentences
 
 Real PDFs (../shared/realpdfs/, read in place, skipped when absent) against
 `pdftotext -raw` (poppler-utils): prose recall (the words of pdftotext's
-lines of five words or more found in our sentences, as a multiset), split or
+lines of five words or more, less lines recurring on 40% of the pages, found
+in our sentences, as a multiset), split or
 glued words per 1,000 tokens, pages whose prose gives no sentence, and the
 share of sentences starting in lower case.
+
+OCR (--ocr N, needs tesseract-ocr and tesseract-ocr-nld): the first pages of
+the sample corpus's PDFs are rendered at 200 dpi into image-only PDFs and read
+back with OCR; character error rate (edit distance over the length of the text
+layer's page text, whitespace collapsed) and seconds per page.
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ import itertools
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = next((p for p in (ROOT.parent / "shared" / "realpdfs", ROOT.parent.parent / "shared" / "realpdfs") if p.is_dir()), ROOT / "realpdfs")
 sys.path.insert(0, str(ROOT / "tests"))
 
-from rawpdf import LETTER, Producer, RawDoc  # noqa: E402
+from rawpdf import LETTER, Producer, RawDoc, scanned_copy  # noqa: E402
 
 from policyscan.errors import InputError  # noqa: E402
 from policyscan.extract import ENGINES, extract_pdf  # noqa: E402
@@ -127,8 +136,18 @@ def _pdftotext_pages(path: Path) -> list[str]:
     return out.stdout.decode("utf-8", "replace").split("\f")
 
 
-def _prose_tokens(page: str) -> list[str]:
-    lines = [ln for ln in page.splitlines() if len(ln.split()) >= 5]
+def _running_keys(pages: list[str]) -> set[str]:
+    """pdftotext's lines that recur (digits aside) on at least 40% of the pages: running headers and footers, not prose."""
+    counts = Counter(key for page in pages for key in {_key(ln) for ln in page.splitlines()})
+    return {k for k, n in counts.items() if n >= 2 and n >= 0.4 * len(pages)}
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def _prose_tokens(page: str, running: set[str]) -> list[str]:
+    lines = [ln for ln in page.splitlines() if len(ln.split()) >= 5 and _key(ln) not in running]
     text = re.sub(r"-\n(?=[a-z])", "", "\n".join(lines))
     return [t.lower() for t in _TOKEN.findall(text)]
 
@@ -150,7 +169,8 @@ def real(nlp) -> dict:
     results = {}
     for path in sorted(REAL.glob("*.pdf")):
         reference = _pdftotext_pages(path)
-        ref_tokens = [_prose_tokens(p) for p in reference]
+        running = _running_keys(reference)
+        ref_tokens = [_prose_tokens(p, running) for p in reference]
         vocab = {t for page in ref_tokens for t in page}
         for engine in ENGINES:
             try:
@@ -173,6 +193,45 @@ def real(nlp) -> dict:
     return results
 
 
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def ocr_accuracy(pages: int, folder: Path) -> dict:
+    """Character error rate and seconds per page of OCR on pages rendered from the sample corpus."""
+    rates, seconds = {}, []
+    for source in sorted((ROOT / "corpus").rglob("*.pdf")):
+        if len(rates) >= pages:
+            break
+        try:
+            truth = " ".join(extract_pdf(source, ocr=False).pages[0].text.split())
+        except InputError:
+            continue
+        if len(truth) < 200:
+            continue
+        scan = scanned_copy(source, folder / f"scan-{source.stem}.pdf")
+        started = time.perf_counter()
+        try:
+            pages_read = extract_pdf(scan, ocr=True).pages
+        except InputError:
+            pages_read = ()
+        seconds.append((time.perf_counter() - started) / max(1, len(pages_read)))
+        found = " ".join(pages_read[0].text.split()) if pages_read else ""
+        rates[source.name] = round(_edit_distance(truth, found) / len(truth), 4)
+    return {
+        "pages": len(rates),
+        "cer_mean": round(statistics.mean(rates.values()), 4) if rates else None,
+        "seconds_per_page": round(statistics.mean(seconds), 2) if seconds else None,
+        "per_file": rates,
+    }
+
+
 def _print(title: str, rows: dict) -> None:
     print(f"\n{title}")
     for name, figures in rows.items():
@@ -183,6 +242,7 @@ def main() -> None:
     """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--ocr", type=int, default=0, metavar="N", help="also measure OCR on N pages rendered from the sample corpus")
     args = parser.parse_args()
     nlp = load_pipeline("blank")
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,6 +253,10 @@ def main() -> None:
         _print("Real PDFs against pdftotext -raw", figures["real"])
     else:
         print("\nreal PDFs skipped (no ../shared/realpdfs/ or no pdftotext)")
+    if args.ocr:
+        with tempfile.TemporaryDirectory() as tmp:
+            figures["ocr"] = ocr_accuracy(args.ocr, Path(tmp))
+        print("\nOCR of rendered sample-corpus pages:", json.dumps(figures["ocr"]))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
 

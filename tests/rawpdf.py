@@ -262,3 +262,22 @@ def type3_without_unicode(path: str | Path, lines: list[str]) -> Path:
             b"<</Length %d>>\nstream\n" % len(glyph) + glyph + b"\nendstream",
         ],
     )
+
+
+def scanned_copy(source, path, dpi: int = 200, turn: int = 0):
+    """An image-only PDF made of the rendered pages of `source`, as a scanner makes it (fed in `turn` degrees turned)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = FPDF(unit="pt", format="A4")
+    document = pdfium.PdfDocument(str(source))
+    for index in range(len(document)):
+        image = document[index].render(scale=dpi / 72).to_pil().convert("L").rotate(turn, expand=True)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pdf.add_page()
+        pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
+    document.close()
+    pdf.output(str(path))
+    return path

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from fpdf import FPDF
-from rawpdf import Producer, RawDoc
+from rawpdf import Producer, RawDoc, scanned_copy
 
 from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
@@ -19,23 +16,6 @@ SENTENCES = [
     "Mantelzorgers krijgen ieder kwartaal een avond met informatie en een moment van rust.",
     "De raad bespreekt de resultaten van het beleid ieder jaar in het voorjaar.",
 ]
-
-
-def scanned_copy(source, path, dpi: int = 200, turn: int = 0):
-    """An image-only PDF made of the rendered pages of `source`, as a scanner makes it (fed in `turn` degrees turned)."""
-    import pypdfium2 as pdfium
-
-    pdf = FPDF(unit="pt", format="A4")
-    document = pdfium.PdfDocument(str(source))
-    for index in range(len(document)):
-        image = document[index].render(scale=dpi / 72).to_pil().convert("L").rotate(turn, expand=True)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        pdf.add_page()
-        pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
-    document.close()
-    pdf.output(str(path))
-    return path
 
 
 @pytest.fixture()
