@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@command -v tesseract >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null 2>&1; } \
+		|| echo "tesseract-ocr not installed: install tesseract-ocr and tesseract-ocr-nld to read image-only PDFs (--ocr)"
 	@$(PY) -m spacy download nl_core_news_md >/dev/null 2>&1 \
 		&& echo "installed nl_core_news_md" \
 		|| echo "nl_core_news_md not reachable: policyscan uses spaCy's blank Dutch pipeline with rules"

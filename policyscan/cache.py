@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from .extract import ENGINES, EXTRACTOR_VERSION, extract_file
+from .extract import ENGINES, EXTRACTOR_VERSION, extract_file, ocr_requested
 from .fileio import atomic_write_text, file_hash
 from .records import Block, Extraction, Page
 
@@ -23,7 +23,9 @@ def default_cache_dir() -> Path:
 
 
 def _to_json(extraction: Extraction) -> dict:
-    pages = [{"number": p.number, "text": p.text, "blocks": [[b.kind, b.start, b.end] for b in p.blocks]} for p in extraction.pages]
+    pages = [
+        {"number": p.number, "text": p.text, "blocks": [[b.kind, b.start, b.end] for b in p.blocks], "ocr": p.ocr} for p in extraction.pages
+    ]
     return {"version": EXTRACTOR_VERSION, "pages": pages, "warnings": list(extraction.warnings)}
 
 
@@ -36,13 +38,18 @@ def _from_json(data: dict, path: str) -> Extraction:
         blocks = tuple(Block(kind, text[start:end], start, end) for kind, start, end in p["blocks"])
         if any(not (0 <= b.start <= b.end <= len(text)) for b in blocks):
             raise ValueError("block offsets out of range")
-        pages.append(Page(int(p["number"]), text, blocks))
+        pages.append(Page(int(p["number"]), text, blocks, bool(p.get("ocr", False))))
     return Extraction(path, tuple(pages), tuple(data["warnings"]))
 
 
 def tag_key(digest: str, engine: str, pipeline: str, model: str) -> str:
     """The cache key of a document's tagged sentences: its content, the extractor, the segmenter and the model."""
-    return hashlib.sha256("\n".join([digest, engine, EXTRACTOR_VERSION, pipeline, model]).encode()).hexdigest()
+    return hashlib.sha256("\n".join([digest, _variant(engine), EXTRACTOR_VERSION, pipeline, model]).encode()).hexdigest()
+
+
+def _variant(engine: str) -> str:
+    """The engine, marked when OCR is on: OCR changes what a file gives."""
+    return f"{engine}+ocr" if ocr_requested() else engine
 
 
 class DocumentCache:
@@ -73,7 +80,7 @@ class DocumentCache:
         """The extraction of a file, from the cache when a sound entry exists."""
         if not self.enabled:
             return extract_file(path, engine=engine)
-        entry = self._entry(f"extract-v{EXTRACTOR_VERSION}/{engine}", digest or file_hash(path))
+        entry = self._entry(f"extract-v{EXTRACTOR_VERSION}/{_variant(engine)}", digest or file_hash(path))
         data = self._read(entry)
         if data is not None:
             try:

@@ -28,6 +28,10 @@ class DamagedPDFError(InputError):
     """The PDF is damaged or truncated."""
 
 
+class TooLargeError(InputError):
+    """The document passes a per-document limit (pages, characters, time); the message names the setting that raises it."""
+
+
 class NoTextError(InputError):
     """The PDF has no text layer (scanned pages): it needs OCR first."""
 

@@ -52,7 +52,8 @@ def _mode_for(path: Path) -> int:
 
 
 def _text_options(mode: str, newline: str | None, encoding: str) -> dict:
-    return {} if "b" in mode else {"encoding": encoding, "newline": newline}
+    # a file name that is not valid UTF-8 reaches the text as surrogate escapes: write them as "\udcXX", never crash
+    return {} if "b" in mode else {"encoding": encoding, "newline": newline, "errors": "backslashreplace"}
 
 
 def open_output(

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .cache import DocumentCache, tag_key
 from .corpus import Discovery, discover
-from .errors import InputError, NoDocumentsError, PolicyscanWarning
+from .errors import InputError, NoDocumentsError, PolicyscanError, PolicyscanWarning
 from .extract import ENGINES
 from .fileio import file_hash
 from .model import Model
@@ -80,7 +80,7 @@ class DocumentResult:
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
     rows = [
-        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels]]
+        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels], s.ocr]
         for s, p in zip(result.sentences, result.predictions, strict=True)
     ]
     return {"labels": list(labels), "pages": result.pages, "warnings": list(result.warnings), "sentences": rows}
@@ -90,8 +90,8 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     if tuple(data["labels"]) != labels:
         raise ValueError("cached labels differ")
     sentences, predictions = [], []
-    for index, (page, section, text, start, end, on, scores) in enumerate(data["sentences"]):
-        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end))
+    for index, (page, section, text, start, end, on, scores, *ocr) in enumerate(data["sentences"]):
+        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr and ocr[0])))
         predictions.append(Prediction(tuple(on), dict(zip(labels, scores, strict=True))))
     characters = sum(len(s.text) for s in sentences)
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))
@@ -115,8 +115,15 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
         return DocumentResult(document, error=f"cannot read file ({exc.strerror})")
     except Exception as exc:  # an unforeseen parser failure must not stop a batch
         return DocumentResult(document, error=f"extraction failed ({type(exc).__name__}: {exc})")
-    sentences = tuple(segment(extraction, document.doc_id, load_nlp()))
-    predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
+    try:  # every stage after extraction, too, fails one document and never the batch
+        sentences = tuple(segment(extraction, document.doc_id, load_nlp()))
+        predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
+    except PolicyscanError as exc:
+        if not isinstance(exc, InputError):
+            raise  # a model or set-up problem concerns the whole run
+        return DocumentResult(document, error=exc.reason)
+    except Exception as exc:
+        return DocumentResult(document, error=f"sentence splitting or tagging failed ({type(exc).__name__}: {exc})")
     characters = sum(len(s.text) for s in sentences)
     result = DocumentResult(document, sentences, predictions, len(extraction.pages), characters, extraction.warnings)
     if key:

@@ -41,6 +41,7 @@ class Page:
     number: int
     text: str
     blocks: tuple[Block, ...]
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,11 @@ class Sentence:
     text: str
     start: int
     end: int
+    ocr: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        """The fields of `policyscan extract` output, in contract order."""
-        return {
+        """The fields of `policyscan extract` output, in contract order; `"ocr": true` only for text read by OCR."""
+        row: dict[str, object] = {
             "doc_id": self.doc_id,
             "path": self.path,
             "page": self.page,
@@ -79,6 +81,9 @@ class Sentence:
             "section": self.section,
             "text": self.text,
         }
+        if self.ocr:
+            row["ocr"] = True
+        return row
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,19 @@ def _units(extraction: Extraction) -> Iterator[tuple[int, str | None, int, str]]
                 yield page.number, section, block.start, block.text
 
 
+def _within(units: Iterable[tuple[int, str | None, int, str]], limit: int) -> Iterator[tuple[int, str | None, int, str]]:
+    """Units cut at whitespace into pieces shorter than the pipeline's `max_length` (a sentence may break at a cut)."""
+    for page, section, offset, text in units:
+        while len(text) > limit:
+            cut = text.rfind(" ", limit // 2, limit) if " " in text[limit // 2 : limit] else limit
+            yield page, section, offset, text[:cut]
+            offset, text = offset + cut, text[cut:]
+        yield page, section, offset, text
+
+
 def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[Sentence]:
-    units = list(_units(extraction))
+    units = list(_within(_units(extraction), nlp.max_length - 1))
+    read_by_ocr = {p.number for p in extraction.pages if p.ocr}
     index = 0
     docs = nlp.pipe((u[3] for u in units), batch_size=256)
     for (page, section, offset, _), doc in zip(units, docs, strict=True):
@@ -137,7 +148,7 @@ def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[S
             if not _LETTER.search(text):
                 continue
             start = offset + span.start_char
-            yield Sentence(doc_id, extraction.path, page, index, section, text, start, start + len(text))
+            yield Sentence(doc_id, extraction.path, page, index, section, text, start, start + len(text), page in read_by_ocr)
             index += 1
 
 

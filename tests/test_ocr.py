@@ -1,0 +1,64 @@
+"""OCR of image-only pages with Tesseract's Dutch model (issue 11); skipped where Tesseract is not installed."""
+
+from __future__ import annotations
+
+import pytest
+from rawpdf import Producer, RawDoc, scanned_copy
+
+from policyscan.errors import NoTextError
+from policyscan.extract import extract_pdf
+from policyscan.pdf import ocr
+from policyscan.segment import segment
+
+SENTENCES = [
+    "De gemeente Lindenhoek steunt vrijwilligers die zich inzetten voor hun buren.",
+    "Het vrijwilligerspunt in Brugwaarde helpt organisaties bij het werven van nieuwe vrijwilligers.",
+    "Mantelzorgers krijgen ieder kwartaal een avond met informatie en een moment van rust.",
+    "De raad bespreekt de resultaten van het beleid ieder jaar in het voorjaar.",
+]
+
+
+@pytest.fixture()
+def scanned(tmp_path):
+    doc = RawDoc(Producer(size_in_matrix=False, body_size=11))
+    doc.heading("Vrijwilligers in Lindenhoek", 16)
+    doc.paragraph(*SENTENCES)
+    return scanned_copy(doc.output(tmp_path / "tekst.pdf"), tmp_path / "scan.pdf")
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-nld is not installed")
+def test_issue_11_image_only_pdf_is_read_by_ocr(scanned, nlp, engine):
+    extraction = extract_pdf(scanned, engine, ocr=True)
+    sentences = segment(extraction, "scan", nlp)
+    assert [s.text for s in sentences] == SENTENCES
+    assert all(s.ocr for s in sentences) and all(s.to_dict()["ocr"] is True for s in sentences)
+    assert {s.section for s in sentences} == {"Vrijwilligers in Lindenhoek"}
+    assert "page 1: read by OCR" in extraction.warnings
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-nld is not installed")
+def test_issue_11_page_scanned_upside_down_is_turned_before_ocr(tmp_path, nlp):
+    doc = RawDoc(Producer(size_in_matrix=False, body_size=11))
+    doc.paragraph(*SENTENCES)
+    path = scanned_copy(doc.output(tmp_path / "tekst.pdf"), tmp_path / "omgekeerd.pdf", turn=180)
+    assert [s.text for s in segment(extract_pdf(path, ocr=True), "scan", nlp)] == SENTENCES
+
+
+def test_issue_11_without_ocr_an_image_only_pdf_keeps_its_error(scanned, engine):
+    with pytest.raises(NoTextError, match=r"no text layer \(scanned or image-only PDF\): needs OCR$"):
+        extract_pdf(scanned, engine, ocr=False)
+
+
+def test_issue_11_without_tesseract_the_error_names_the_package(scanned, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    ocr.available.cache_clear()
+    try:
+        with pytest.raises(NoTextError, match="install Debian's tesseract-ocr and tesseract-ocr-nld"):
+            extract_pdf(scanned, ocr=True)
+    finally:
+        ocr.available.cache_clear()
+
+
+def test_text_layer_sentences_carry_no_ocr_field(suite, nlp):
+    rows = [s.to_dict() for s in segment(extract_pdf(suite["root"] / "brief.pdf", ocr=True), "brief", nlp)]
+    assert rows and all("ocr" not in row for row in rows)
