@@ -62,3 +62,20 @@ def test_issue_11_without_tesseract_the_error_names_the_package(scanned, monkeyp
 def test_text_layer_sentences_carry_no_ocr_field(suite, nlp):
     rows = [s.to_dict() for s in segment(extract_pdf(suite["root"] / "brief.pdf", ocr=True), "brief", nlp)]
     assert rows and all("ocr" not in row for row in rows)
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-nld is not installed")
+def test_issue_11_extract_ocr_option_reads_the_scan(scanned, tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from policyscan.cli import main
+
+    monkeypatch.setenv("POLICYSCAN_OCR", "")  # restored after the test: --ocr sets it for this process and its workers
+    without = CliRunner().invoke(main, ["extract", str(scanned), "-o", str(tmp_path / "a.jsonl"), "--no-cache", "-q"])
+    assert without.exit_code == 1 and "needs OCR" in without.output
+    result = CliRunner().invoke(main, ["extract", str(scanned), "-o", str(tmp_path / "b.jsonl"), "--no-cache", "--ocr", "-q"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in rows] == SENTENCES and all(r["ocr"] is True for r in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -12,7 +13,7 @@ import click
 
 from ..annotations import FORMATS
 from ..errors import NoDocumentsError, PolicyscanError, PolicyscanWarning
-from ..extract import ENGINES
+from ..extract import ENGINES, OCR_ENV
 from ..fileio import open_output
 from ..records import Problem
 
@@ -71,8 +72,21 @@ def finish(problems: Sequence[Problem], summary: str, quiet: bool, with_municipa
         sys.exit(1)
 
 
+def _ask_for_ocr(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--ocr sets $POLICYSCAN_OCR, which extraction reads in this process and in every worker it starts."""
+    if value:
+        os.environ[OCR_ENV] = "1"
+
+
 def cache_options(f: Callable) -> Callable:
-    """--no-cache, --cache-dir and --engine."""
+    """--no-cache, --cache-dir, --engine and --ocr."""
+    f = click.option(
+        "--ocr",
+        is_flag=True,
+        expose_value=False,
+        callback=_ask_for_ocr,
+        help="Read pages without a text layer with Tesseract's Dutch model (seconds per page; same as POLICYSCAN_OCR=1).",
+    )(f)
     f = click.option("--no-cache", is_flag=True, help="Parse every PDF again; neither read nor write the cache.")(f)
     f = click.option(
         "--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: $POLICYSCAN_CACHE_DIR or the user cache dir]."
