@@ -42,34 +42,20 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = next((p for p in (ROOT.parent / "shared" / "realpdfs", ROOT.parent.parent / "shared" / "realpdfs") if p.is_dir()), ROOT / "realpdfs")
 sys.path.insert(0, str(ROOT / "tests"))
 
-from rawpdf import LETTER, Producer, RawDoc, scanned_copy  # noqa: E402
+from rawpdf import LETTER, PLACES, Producer, RawDoc, filler_sentences, scanned_copy  # noqa: E402
 
 from policyscan.errors import InputError  # noqa: E402
 from policyscan.extract import ENGINES, extract_pdf  # noqa: E402
 from policyscan.segment import load_nlp, segment  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_WHO = ["De buurtvereniging", "Het vrijwilligerspunt", "Een mantelzorger", "De sportraad", "Het dorpshuis", "De bibliotheek"]
-_WHAT = ["zoekt nieuwe bestuursleden", "organiseert een koffieochtend", "beheert de moestuin", "bezoekt eenzame ouderen", "traint de jeugd"]
-_WHERE = [
-    "in Lindenhoek",
-    "in Brugwaarde",
-    "aan de Kerkstraat",
-    "in de wijk Oosterveld",
-    "langs de Dorpsweg",
-    "in de kern Meerhaven",
-    "op het plein",
-]
-SENTENCES = [
-    f"{_WHO[i % 6]} {_WHAT[(i // 6 + i) % 5]} {_WHERE[(i * 3) % 7]} en vraagt daarvoor {i + 2} vrijwilligers die zich willen inzetten."
-    for i in range(90)
-]
+SENTENCES = filler_sentences(90)
 
 
 def _flow(doc: RawDoc, count: int = 60) -> None:
     for i in range(0, count, 3):
         if i % 15 == 0:
-            doc.heading(f"{i // 15 + 1} Hoofdstuk over {_WHERE[i % 7][3:]}")
+            doc.heading(f"{i // 15 + 1} Hoofdstuk over {PLACES[i % 8][3:]}")
         doc.paragraph(*SENTENCES[i : i + 3])
 
 

@@ -281,3 +281,46 @@ def scanned_copy(source, path, dpi: int = 200, turn: int = 0):
     document.close()
     pdf.output(str(path))
     return path
+
+
+# ---------------------------------------------------------------- text to fill generated layouts
+
+_WHO = [
+    "De buurtvereniging",
+    "Het vrijwilligerspunt",
+    "Een mantelzorger",
+    "De sportraad",
+    "Het dorpshuis",
+    "De bibliotheek",
+    "Een maatje",
+    "De kerk",
+]
+_WHAT = [
+    "zoekt nieuwe bestuursleden",
+    "organiseert een koffieochtend",
+    "helpt bij de belastingaangifte",
+    "beheert de moestuin",
+    "begeleidt nieuwkomers",
+    "onderhoudt het molenerf",
+    "bezoekt eenzame ouderen",
+    "traint de jeugdteams",
+]
+#: Places the filler sentences name (also used for headings).
+PLACES = [
+    "in Lindenhoek",
+    "in Brugwaarde",
+    "aan de Kerkstraat",
+    "in de wijk Oosterveld",
+    "langs de Dorpsweg",
+    "bij het station",
+    "in de kern Meerhaven",
+    "op het plein",
+]
+
+
+def filler_sentences(count: int) -> list[str]:
+    """Distinct, known sentences to fill generated layouts with: the truth extraction must give back (layout tests, not training data)."""
+    return [
+        f"{_WHO[i % 8]} {_WHAT[(i // 8 + i) % 8]} {PLACES[(i * 3) % 8]} en vraagt daarvoor {i + 2} vrijwilligers die zich willen inzetten."
+        for i in range(count)
+    ]

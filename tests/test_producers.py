@@ -8,46 +8,13 @@ running lines near the band, narrow margins, short last pages.
 from __future__ import annotations
 
 import pytest
-from rawpdf import LETTER, Producer, RawDoc, type3_without_unicode
+from rawpdf import LETTER, Producer, RawDoc, filler_sentences, type3_without_unicode
 
 from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
 from policyscan.segment import segment
 
-_WHO = [
-    "De buurtvereniging",
-    "Het vrijwilligerspunt",
-    "Een mantelzorger",
-    "De sportraad",
-    "Het dorpshuis",
-    "De bibliotheek",
-    "Een maatje",
-    "De kerk",
-]
-_WHAT = [
-    "zoekt nieuwe bestuursleden",
-    "organiseert een koffieochtend",
-    "helpt bij de belastingaangifte",
-    "beheert de moestuin",
-    "begeleidt nieuwkomers",
-    "onderhoudt het molenerf",
-    "bezoekt eenzame ouderen",
-    "traint de jeugdteams",
-]
-_WHERE = [
-    "in Lindenhoek",
-    "in Brugwaarde",
-    "aan de Kerkstraat",
-    "in de wijk Oosterveld",
-    "langs de Dorpsweg",
-    "bij het station",
-    "in de kern Meerhaven",
-    "op het plein",
-]
-SENTENCES = [
-    f"{_WHO[i % 8]} {_WHAT[(i // 8 + i) % 8]} {_WHERE[(i * 3) % 8]} en vraagt daarvoor {i + 2} vrijwilligers die zich willen inzetten."
-    for i in range(64)
-]
+SENTENCES = filler_sentences(64)
 
 
 def _build(tmp_path, producer: Producer, build, header: str | None = None, footer: str | None = None) -> tuple:
