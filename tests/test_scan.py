@@ -335,10 +335,20 @@ def test_issue_12_scan_prints_page_warnings_once_per_document(troubled):
     root, _, result = troubled
     assert result.exit_code == 1, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ") and "nota.pdf" in line]
-    assert lines == [
-        f"warning: {root / 'Brugwaarde' / 'nota.pdf'}: 4 warnings: page 2: no text layer, needs OCR; "
-        "page 3: no text layer, needs OCR; page 4: no text layer, needs OCR; and 1 more (see documents.csv)"
-    ]
+    assert lines == [f"warning: {root / 'Brugwaarde' / 'nota.pdf'}: pages 2-5: no text layer, needs OCR"]  # pages folded into one range
+
+
+def test_issue_12_several_page_warnings_make_one_line_per_document():
+    from policyscan.cli.scan import document_warning_line
+    from policyscan.process import DocumentResult
+    from policyscan.records import Document
+
+    warnings = ("page 2: rotated text not read", "page 4: read by OCR", "pages 6-9: no text layer, needs OCR", "page 12: x", "page 13: y")
+    result = DocumentResult(Document("nota", "x/nota.pdf", "Lindenhoek"), warnings=warnings)
+    assert document_warning_line(result) == (
+        "warning: x/nota.pdf: 5 warnings: page 2: rotated text not read; page 4: read by OCR; "
+        "pages 6-9: no text layer, needs OCR; and 2 more (see documents.csv)"
+    )
 
 
 def test_issue_12_report_lists_failed_documents_and_warnings(troubled):
@@ -352,7 +362,7 @@ def test_issue_12_report_lists_failed_documents_and_warnings(troubled):
         }
     ]
     [warned] = data["warnings"]
-    assert warned["doc"] == "nota" and len(warned["warnings"]) == 4
+    assert warned["doc"] == "nota" and warned["warnings"] == ["pages 2-5: no text layer, needs OCR"]
 
 
 def test_issue_12_municipality_whose_documents_all_failed_keeps_its_row(troubled):

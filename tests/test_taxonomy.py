@@ -44,7 +44,14 @@ def test_labels_command_prints_a_table():
 
 
 def test_roles_are_read_from_the_file_and_checked():
-    assert load_taxonomy().roles == Roles(risk="instrumentalisation", safeguard="risk_awareness", other_domain="other")
+    headline = ("loneliness", "care_ageing", "poverty_work", "youth_education", "culture", "living_environment", "sport")
+    assert load_taxonomy().roles == Roles(
+        risk="instrumentalisation", safeguard="risk_awareness", other_domain="other", headline_tasks=headline
+    )
+    with pytest.raises(TaxonomyError, match="headline_tasks must list task label ids"):
+        parse_taxonomy(
+            '[roles]\nheadline_tasks = ["x"]\n[[label]]\nid="x"\ngroup="risk"\ndomain="none"\nname_nl="X"\nname_en="X"\ndescription="d"\n'
+        )
     one = '[[label]]\nid="x"\ngroup="risk"\ndomain="none"\nname_nl="X"\nname_en="X"\ndescription="d"\n'
     assert parse_taxonomy(f'[roles]\nrisk = "x"\n{one}', "mine.toml").roles.risk == "x"
     with pytest.raises(TaxonomyError, match="role safeguard = 'y' is not a label id"):
