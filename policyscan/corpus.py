@@ -56,6 +56,8 @@ class Discovery:
     problems: list[Problem]
     warnings: list[str] = field(default_factory=list)
     mapping: list[MappingRow] = field(default_factory=list)
+    #: Warnings about the municipality names only (not on the official list): for commands that count by municipality.
+    name_warnings: list[str] = field(default_factory=list)
 
     @property
     def unmatched(self) -> list[str]:
@@ -223,11 +225,13 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
             found.append((file, _resolve(file, name, source, row, warnings)))
     found = _drop_duplicates(found, warnings)
     unmatched = sorted({m.municipality for _, m in found if m.match == "unmatched" and not m.code})
-    if unmatched:
-        warnings.append(
-            f"not on the list of Dutch municipalities: {', '.join(unmatched)} "
-            "(check the spelling, or give the name and its code in a manifest)"
-        )
+    name_warnings = (
+        [
+            f"not on the list of Dutch municipalities: {', '.join(unmatched)} (check the spelling, or give the name and its code in a manifest)"
+        ]
+        if unmatched
+        else []
+    )
     taken: set[str] = set()
     documents = [
         Document(
@@ -246,7 +250,7 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
         for p, r in rows.items()
         if not p.exists()
     ]
-    return Discovery(documents, problems, warnings, [m for _, m in found])
+    return Discovery(documents, problems, warnings, [m for _, m in found], name_warnings)
 
 
 def find_documents(inputs: list[str | Path], manifest: str | Path | None = None) -> tuple[list[Document], list[Problem]]:

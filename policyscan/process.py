@@ -194,10 +194,11 @@ class _OneByOne:
             self.pool = None
 
 
-def find_inputs(inputs: Sequence[str | Path], manifest: str | Path | None = None) -> Discovery:
-    """The documents under the inputs, each discovery warning issued as a PolicyscanWarning; NoDocumentsError when there is none."""
+def find_inputs(inputs: Sequence[str | Path], manifest: str | Path | None = None, names: bool = True) -> Discovery:
+    """The documents under the inputs, each discovery warning issued as a PolicyscanWarning (with `names`, also those about
+    municipality names, which only matter where documents are counted by municipality); NoDocumentsError when there is none."""
     found = discover(list(inputs), manifest)
-    for message in found.warnings:
+    for message in found.warnings + (found.name_warnings if names else []):
         warnings.warn(message, PolicyscanWarning, stacklevel=2)
     if not found.documents:
         raise NoDocumentsError(
@@ -238,7 +239,7 @@ def extract_corpus(
 
     `on_start` is called with the number of documents found, `on_document` with each result as it arrives.
     """
-    found = find_inputs(inputs)
+    found = find_inputs(inputs, names=False)  # extract counts no municipalities
     documents, problems = found.documents, found.problems
     if on_start:
         on_start(len(documents))

@@ -220,3 +220,12 @@ def test_scan_prints_discovery_warnings(suite, tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: not on the list of Dutch municipalities: Lindenhoek" in result.stderr
     assert f"warning: {tmp_path / 'in' / 'Lindenhoek' / 'brief-kopie.pdf'}: same bytes as" in result.stderr
+
+
+def test_extract_does_not_warn_about_municipality_names(suite, tmp_path):
+    """extract counts no municipalities, so a name not on the official list is no reason to warn."""
+    (tmp_path / "in" / "Lindenhoek").mkdir(parents=True)
+    shutil.copy(suite["root"] / "brief.pdf", tmp_path / "in" / "Lindenhoek" / "brief.pdf")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "not on the list" not in result.stderr

@@ -78,7 +78,7 @@ def test_issue_12_matched_names_get_their_cbs_code_and_unmatched_are_warned(tmp_
     assert [(m.source, m.match) for m in found.mapping] == [("folder", "unmatched")] * 2 + [("folder", "official"), ("folder", "former")]
     assert found.unmatched == ["Brugwaarde", "Lindenhoek"]
     assert any("Weesp merged into Amsterdam in 2022" in w for w in found.warnings)
-    assert any("not on the list of Dutch municipalities: Brugwaarde, Lindenhoek" in w for w in found.warnings)
+    assert any("not on the list of Dutch municipalities: Brugwaarde, Lindenhoek" in w for w in found.name_warnings)
     assert municipality_mapping([tmp_path]) == found.mapping
 
 

@@ -30,7 +30,7 @@ def municipalities(inputs: tuple[str, ...], manifest: str | None, quiet: bool) -
     click.echo("\t".join(COLUMNS))
     for row in found.mapping:
         click.echo("\t".join(_cell(getattr(row, column)) for column in COLUMNS))
-    for message in found.warnings:
+    for message in found.warnings + found.name_warnings:
         warn(f"warning: {message}")
     names = {row.municipality for row in found.mapping}
     summary = f"{counted(len(found.mapping), 'document')}, {counted(len(names), 'municipality', 'municipalities')}"
