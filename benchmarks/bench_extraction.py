@@ -32,7 +32,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -40,13 +39,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = next((p for p in (ROOT.parent / "shared" / "realpdfs", ROOT.parent.parent / "shared" / "realpdfs") if p.is_dir()), ROOT / "realpdfs")
-sys.path.insert(0, str(ROOT / "tests"))
-
-from rawpdf import LETTER, PLACES, Producer, RawDoc, filler_sentences, scanned_copy  # noqa: E402
 
 from policyscan.errors import InputError  # noqa: E402
 from policyscan.extract import ENGINES, extract_pdf  # noqa: E402
 from policyscan.segment import load_nlp, segment  # noqa: E402
+from policyscan.testing.rawpdf import LETTER, PLACES, Producer, RawDoc, filler_sentences, scanned_copy  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 SENTENCES = filler_sentences(90)

@@ -22,12 +22,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from pdfgen import Layout, PolicyPDF, Truth  # noqa: E402
 
 from policyscan.extract import extract_pdf  # noqa: E402
 from policyscan.segment import segment, split_sentences  # noqa: E402
+from policyscan.testing.pdfgen import Layout, PolicyPDF, Truth  # noqa: E402
 
 BAD_FILES = [
     # (municipality, file, how it is broken)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from browser import open_report
 from playwright.sync_api import sync_playwright
+
+from policyscan.testing.browser import open_report
 
 
 def main(report: str, png: str, municipality: str = "Lindenhoek", label: str = "culture") -> None:

@@ -30,7 +30,7 @@ def suite(tmp_path_factory) -> dict:
         "brief": fixtures.short_document(root / "brief.pdf"),
     }
     fixtures.image_only_document(root / "scan.pdf")
-    from pdfgen import Layout, PolicyPDF
+    from policyscan.testing.pdfgen import Layout, PolicyPDF
 
     enc = PolicyPDF(Layout())
     enc.paragraph("Dit document is beveiligd met een wachtwoord.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pdfgen import Layout, PolicyPDF, Truth
+from policyscan.testing.pdfgen import Layout, PolicyPDF, Truth
 
 INTRO = [
     "De gemeente Lindenhoek telt ruim 1.200 vrijwilligers die zich wekelijks inzetten voor hun buren, hun vereniging of hun wijk.",

@@ -138,7 +138,7 @@ RUN_ON = [f"Zin {i} van de nota gaat over vrijwilligers in Lindenhoek die zich i
 
 
 def _roundtrip(tmp_path, nlp, build, engine) -> list[str]:
-    from pdfgen import Layout, PolicyPDF
+    from policyscan.testing.pdfgen import Layout, PolicyPDF
 
     doc = PolicyPDF(Layout(columns=2), header="Nota Lindenhoek", footer="Gemeente Lindenhoek")
     build(doc)

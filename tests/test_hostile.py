@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from rawpdf import Producer, RawDoc, write_objects
 
 from policyscan.cache import DocumentCache
 from policyscan.cli import main
@@ -16,6 +15,7 @@ from policyscan.errors import DamagedPDFError, TooLargeError
 from policyscan.extract import Limits, collapse_warnings, extract_file
 from policyscan.process import process_document
 from policyscan.records import Document
+from policyscan.testing.rawpdf import Producer, RawDoc, write_objects
 
 
 def test_issue_11_file_name_that_is_not_utf8_is_written_escaped(suite, tmp_path):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from rawpdf import Producer, RawDoc, scanned_copy
 
 from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
 from policyscan.pdf import ocr
 from policyscan.segment import segment
+from policyscan.testing.rawpdf import Producer, RawDoc, scanned_copy
 
 SENTENCES = [
     "De gemeente Lindenhoek steunt vrijwilligers die zich inzetten voor hun buren.",

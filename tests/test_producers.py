@@ -8,11 +8,11 @@ running lines near the band, narrow margins, short last pages.
 from __future__ import annotations
 
 import pytest
-from rawpdf import LETTER, Producer, RawDoc, filler_sentences, type3_without_unicode
 
 from policyscan.errors import NoTextError
 from policyscan.extract import extract_pdf
 from policyscan.segment import segment
+from policyscan.testing.rawpdf import LETTER, Producer, RawDoc, filler_sentences, type3_without_unicode
 
 SENTENCES = filler_sentences(64)
 

@@ -8,11 +8,11 @@ import re
 
 import fixtures
 import pytest
-from browser import open_report
 from click.testing import CliRunner
 
 from policyscan.cli import main
 from policyscan.taxonomy import load_taxonomy
+from policyscan.testing.browser import open_report
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Image = pytest.importorskip("PIL.Image")

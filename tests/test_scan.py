@@ -14,7 +14,6 @@ from pathlib import Path
 import fixtures
 import pytest
 from click.testing import CliRunner
-from pdfgen import Layout, PolicyPDF
 
 from policyscan.cli import main
 from policyscan.errors import OutputOverlapsInputError
@@ -22,6 +21,7 @@ from policyscan.profile import MEASURES
 from policyscan.report import safe_cell
 from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
+from policyscan.testing.pdfgen import Layout, PolicyPDF
 
 OUTPUTS = ["sentences.jsonl", "documents.csv", "coverage.csv", "coverage_long.csv", "report.html", "errors.csv", "datapackage.json"]
 OUTPUTS += ["summary.csv", "summary.md"]

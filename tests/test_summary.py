@@ -259,7 +259,7 @@ def test_report_embeds_the_plots_once_after_a_rebuild(results):
 
 def test_report_shows_the_plots_in_chromium(results):
     playwright_api = pytest.importorskip("playwright.sync_api")
-    from browser import open_report
+    from policyscan.testing.browser import open_report
 
     with playwright_api.sync_playwright() as pw:
         browser, page = open_report(pw, results / "report.html")
