@@ -220,11 +220,6 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None)
     return ModelFolder.at(path).load(taxonomy)
 
 
-def verify_model(path: str | Path, taxonomy: Taxonomy) -> dict:
-    """The card of a checked model, without loading it; see `ModelFolder.verify`."""
-    return ModelFolder.at(path).verify(taxonomy)
-
-
 def read_card(path: str | Path) -> dict:
     """The card beside a model, or {} when there is none."""
     return ModelFolder.at(path).card()
