@@ -175,3 +175,14 @@ def test_command_table_shows_na_for_undefined(tmp_path):
     assert "sentences compared: 30 (matched by text); not matched: 0 in A, 0 in B" in result.stdout
     sport = next(line for line in result.stdout.splitlines() if line.split()[0] == "sport")
     assert sport.split()[1:4] == ["n/a", "n/a", "100.0%"]
+
+
+def test_ids_in_policyscan_jsonl_files_match_sentences(tmp_path):
+    a = [Annotation("Brugwaarde steunt de bibliotheek.", ("culture",), meta={"id": 1})]
+    b = [Annotation("Brugwaarde steunt de  bibliotheek van de stad.", (), meta={"id": 1})]
+    result = CliRunner().invoke(
+        main, ["annotations", "agreement", _write(tmp_path / "a.jsonl", a), _write(tmp_path / "b.jsonl", b), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["matched_by"], data["compared"], data["disagreements"]) == ("id", 1, 1)
