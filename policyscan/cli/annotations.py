@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..agreement import Agreement, Figures, agreement
 from ..annotations import FORMATS, counts_table, read_many, statistics, write_annotations
 from ..fileio import refuse_overwrite
 from ..taxonomy import load_taxonomy
@@ -76,3 +77,53 @@ def annotations_convert(source: str, output: str, to: str, fmt: str | None, taxo
     items = read_many([source], tax, fmt)
     write_annotations(items, output, to, tax)
     warn(f"wrote {len(items)} annotations to {output} ({to})")
+
+
+@annotations.command("agreement")
+@click.argument("a", type=click.Path(exists=True))
+@click.argument("b", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--disagreements", type=click.Path(), help="Write the sentences the coders differ on here (policyscan JSONL).")
+@format_option
+@taxonomy_option
+@click.option("--force", is_flag=True, help="Replace an existing --disagreements file.")
+def annotations_agreement(
+    a: str, b: str, as_json: bool, disagreements: str | None, fmt: str | None, taxonomy: str | None, force: bool
+) -> None:
+    """Intercoder agreement of two coders' annotations of the same sentences: Cohen's kappa, Krippendorff's alpha, percent agreement.
+
+    Example:
+
+        policyscan annotations agreement coder-a.jsonl coder-b.jsonl --disagreements to-adjudicate.jsonl
+    """
+    if disagreements:
+        refuse_overwrite(disagreements, force)
+    tax = load_taxonomy(taxonomy)
+    result = agreement(read_many([a], tax, fmt), read_many([b], tax, fmt), tax)
+    if disagreements:
+        write_annotations(list(result.disagreements), disagreements, "policyscan", tax)
+        warn(f"wrote {len(result.disagreements)} disagreements to {disagreements}")
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(_agreement_table(result))
+
+
+def _agreement_table(result: Agreement) -> str:
+    """The figures as aligned text: one row per label, per group and overall."""
+
+    def num(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    def row(name: str, f: Figures) -> str:
+        return f"  {name:<22} {num(f.kappa):>7} {num(f.alpha):>7} {f.agreement:>9.1%} {f.n:>6}"
+
+    lines = [
+        f"sentences compared: {result.compared} (matched by {result.matched_by}); "
+        f"not matched: {result.not_matched_a} in A, {result.not_matched_b} in B; differing: {len(result.disagreements)}",
+        f"  {'label':<22} {'kappa':>7} {'alpha':>7} {'agreement':>9} {'n':>6}",
+    ]
+    lines += [row(label, f) for label, f in result.labels.items()]
+    lines += [row(f"group {group}", f) for group, f in result.groups.items()]
+    lines.append(row("overall", result.overall))
+    return "\n".join(lines)
