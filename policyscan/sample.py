@@ -22,6 +22,9 @@ STRATEGIES = ("mixed", "uncertain", "random", "label:ID")
 MIXED_UNCERTAIN_SHARE = 0.7
 #: Two sentences whose word 3-grams overlap this much (Jaccard) count as near-duplicates.
 NEAR_DUPLICATE = 0.8
+#: Sentences are spread over municipalities and documents within windows of this many times n of the ranked candidates,
+#: so that spreading never trades a sentence near the threshold for one far from it in a document with nothing better.
+SPREAD_WINDOW = 3
 #: The threshold of a label the model card gives none for (the classifier's default decision point).
 DEFAULT_THRESHOLD = 0.5
 
@@ -158,7 +161,13 @@ def _ranked(records: list[dict], strategy: str, thresholds: dict[str, float], rn
     return [candidates[i] for i in order if candidates[i].label is not None]
 
 
-def _spread(ranked: list[_Candidate]) -> list[_Candidate]:
+def _spread(ranked: list[_Candidate], n: int) -> list[_Candidate]:
+    """The ranked candidates spread over municipalities and documents, window by window of SPREAD_WINDOW * n."""
+    size = SPREAD_WINDOW * n
+    return [c for start in range(0, len(ranked), size) for c in _spread_window(ranked[start : start + size])]
+
+
+def _spread_window(ranked: list[_Candidate]) -> list[_Candidate]:
     """The candidates reordered round-robin over municipalities, then over each municipality's documents, keeping rank within each."""
     towns: dict[str, dict[str, list[_Candidate]]] = {}
     for c in ranked:  # dicts keep first appearance, so the best-ranked municipality and document come first
@@ -220,13 +229,12 @@ def sample(
     rng = random.Random(seed)
     chosen = _Chosen(excluded)
     if strategy == "mixed":
-        picks = [
-            (c, "uncertain")
-            for c in _take(_spread(_ranked(records, "uncertain", thresholds, rng)), round(n * MIXED_UNCERTAIN_SHARE), chosen)
-        ]
-        picks += [(c, "random") for c in _take(_spread(_ranked(records, "random", thresholds, rng)), n - len(picks), chosen)]
+        share = round(n * MIXED_UNCERTAIN_SHARE)
+        picks = [(c, "uncertain") for c in _take(_spread(_ranked(records, "uncertain", thresholds, rng), share), share, chosen)]
+        rest = n - len(picks)
+        picks += [(c, "random") for c in _take(_spread(_ranked(records, "random", thresholds, rng), rest), rest, chosen)]
     else:
-        picks = [(c, strategy) for c in _take(_spread(_ranked(records, strategy, thresholds, rng)), n, chosen)]
+        picks = [(c, strategy) for c in _take(_spread(_ranked(records, strategy, thresholds, rng), n), n, chosen)]
     texts = _neighbours(records)
     return [_task(c, how, texts) for c, how in picks]
 
