@@ -163,7 +163,7 @@ def _ranked(records: list[dict], strategy: str, thresholds: dict[str, float], rn
 
 def _spread(ranked: list[_Candidate], n: int) -> list[_Candidate]:
     """The ranked candidates spread over municipalities and documents, window by window of SPREAD_WINDOW * n."""
-    size = SPREAD_WINDOW * n
+    size = SPREAD_WINDOW * max(n, 1)
     return [c for start in range(0, len(ranked), size) for c in _spread_window(ranked[start : start + size])]
 
 

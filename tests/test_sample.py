@@ -50,6 +50,11 @@ def test_mixed_is_mostly_uncertain_with_a_random_share(results):
     assert sum(t.strategy == "random" for t in tasks) == 40 - round(40 * MIXED_UNCERTAIN_SHARE)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_issue_14_a_sample_of_one_to_three_is_drawn_whole(results, n):
+    assert len(sample(results, n)) == n
+
+
 def test_exclude_leaves_out_annotated_sentences(results, tmp_path):
     first = tmp_path / "first.jsonl"
     _run(str(results), "-n", "30", "-o", str(first), "--strategy", "uncertain")

@@ -25,7 +25,19 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
-for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli, summary_cli, compare_cli, sample_cli):
+for _command in (
+    extract,
+    labels,
+    municipalities,
+    scan,
+    annotations,
+    train_cli,
+    evaluate_cli,
+    tag_cli,
+    summary_cli,
+    compare_cli,
+    sample_cli,
+):
     main.add_command(_command)
 
 __all__ = ["main"]
