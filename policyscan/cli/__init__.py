@@ -11,6 +11,7 @@ from .extract import extract
 from .labels import labels
 from .learn import evaluate_cli, tag_cli, train_cli
 from .municipalities import municipalities
+from .sample import sample_cli
 from .scan import scan
 from .summary import compare_cli, summary_cli
 
@@ -24,7 +25,19 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
-for _command in (extract, labels, municipalities, scan, annotations, train_cli, evaluate_cli, tag_cli, summary_cli, compare_cli):
+for _command in (
+    extract,
+    labels,
+    municipalities,
+    scan,
+    annotations,
+    train_cli,
+    evaluate_cli,
+    tag_cli,
+    summary_cli,
+    compare_cli,
+    sample_cli,
+):
     main.add_command(_command)
 
 __all__ = ["main"]
