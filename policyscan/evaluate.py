@@ -23,14 +23,11 @@ def metrics(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy:
     y, decided = y.astype(bool), decided.astype(bool)
     per_label = {}
     for j, label in enumerate(labels):
-        tp = int(np.sum(y[:, j] & decided[:, j]))
-        fp = int(np.sum(~y[:, j] & decided[:, j]))
-        fn = int(np.sum(y[:, j] & ~decided[:, j]))
+        tp, fp, fn = _counts(y[:, j], decided[:, j])
         per_label[label] = _prf(tp, fp, fn) | {"support": int(y[:, j].sum()), "false_positives": fp, "false_negatives": fn}
-    tp = int(np.sum(y & decided))
     result = {
         "sentences": len(y),
-        "micro_f1": _prf(tp, int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"] or 0.0,
+        "micro_f1": _pooled_f1(y, decided),
         "macro_f1": _mean([per_label[label]["f1"] for label in labels]),
         "per_label": per_label,
         "not_applicable": [label for label in labels if per_label[label]["f1"] is None],
@@ -66,13 +63,17 @@ def headline(y: np.ndarray, decided: np.ndarray, labels: Sequence[str], taxonomy
     return figures
 
 
-def _pooled_f1(y: np.ndarray, decided: np.ndarray) -> float:
-    tp, fp, fn = int(np.sum(y & decided)), int(np.sum(~y & decided)), int(np.sum(y & ~decided))
-    return _prf(tp, fp, fn)["f1"] or 0.0
+def _counts(y: np.ndarray, decided: np.ndarray) -> tuple[int, int, int]:
+    """True positives, false positives and false negatives, pooled over every cell."""
+    return int(np.sum(y & decided)), int(np.sum(~y & decided)), int(np.sum(y & ~decided))
 
 
 def _f1_or_none(y: np.ndarray, decided: np.ndarray) -> float | None:
-    return _prf(int(np.sum(y & decided)), int(np.sum(~y & decided)), int(np.sum(y & ~decided)))["f1"]
+    return _prf(*_counts(y, decided))["f1"]
+
+
+def _pooled_f1(y: np.ndarray, decided: np.ndarray) -> float:
+    return _f1_or_none(y, decided) or 0.0
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | None]:
