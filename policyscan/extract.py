@@ -19,6 +19,7 @@ from .errors import DamagedPDFError, InputError, NoTextError, TooLargeError
 from .fileio import read_text
 from .pdf.layout import join_lines, pages_from_raw, plain_text_page
 from .pdf.words import RawPage, Word, normalize_text, undecodable
+from .progress import counted
 from .records import Extraction
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 #: Bumped whenever extraction output can change, so cached results are rebuilt.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 #: Text engines; the first is the default. Both feed the same layout rules.
 ENGINES = ("pdfium", "pdfplumber")
@@ -163,6 +164,10 @@ def _no_text_reason(garbled: list[int], rotated: list[int], ocr_on: bool) -> str
     return f"no text layer (scanned or image-only PDF): needs OCR{missing}"
 
 
+#: A PDF with fewer words than this in all is named in a warning: researchers expect a policy document, not a slip.
+FEW_WORDS = 20
+
+
 def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None, ocr: bool | None = None) -> Extraction:
     """The pages of a PDF as clean text blocks; raises an InputError for a file that cannot be read or passes a limit.
 
@@ -191,6 +196,12 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
     read = [raw.number for raw in raw_pages if raw.ocr]
     warnings += [f"page {number}: read by OCR" for number in read]
+    words = sum(len(block.text.split()) for page in pages for block in page.blocks)
+    if words < FEW_WORDS:
+        warnings.append(
+            f"almost no text: {counted(words, 'word')} on {counted(len(raw_pages), 'page')}"
+            " (a placeholder, a cover sheet, or a scan whose text layer is not the page: check the PDF, try --ocr)"
+        )
     return Extraction(str(path), tuple(pages), tuple(collapse_warnings(warnings)))
 
 

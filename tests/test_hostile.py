@@ -96,7 +96,10 @@ def test_issue_11_batch_goes_on_past_a_document_over_the_page_limit(suite, tmp_p
 
 def test_issue_11_thousands_of_blank_pages_give_one_warning(tmp_path, engine):
     doc = RawDoc(Producer(size_in_matrix=False))
-    doc.paragraph("Lindenhoek telt ruim duizend vrijwilligers die zich inzetten voor hun buren.")
+    doc.paragraph(
+        "Lindenhoek telt ruim duizend vrijwilligers die zich inzetten voor hun buren.",
+        "De meesten van hen helpen een paar uur per week bij de sportclub of in het buurthuis.",
+    )
     for _ in range(300):
         doc.new_page()
     extraction = extract_file(doc.output(tmp_path / "leeg.pdf"), engine)
@@ -118,3 +121,20 @@ def test_collapse_warnings_keeps_gaps_and_other_messages():
         "pages 5-6: no text",
         "page 8: no text",
     ]
+
+
+@pytest.mark.parametrize("words", [3, 19])
+def test_issue_11_document_with_almost_no_text_is_named_in_a_warning(tmp_path, engine, words):
+    doc = RawDoc(Producer(size_in_matrix=False))
+    doc.paragraph(" ".join(["Voorblad"] * (words - 1)) + " Lindenhoek")
+    extraction = extract_file(doc.output(tmp_path / "voorblad.pdf"), engine)
+    assert extraction.warnings == (
+        f"almost no text: {words} words on 1 page (a placeholder, a cover sheet, or a scan whose text layer is not the page:"
+        " check the PDF, try --ocr)",
+    )
+
+
+def test_issue_11_a_short_letter_of_twenty_words_gets_no_warning(tmp_path, engine):
+    doc = RawDoc(Producer(size_in_matrix=False))
+    doc.paragraph("De gemeente Lindenhoek dankt alle vrijwilligers van de voedselbank voor hun inzet in het afgelopen jaar en wenst hun veel succes.")
+    assert extract_file(doc.output(tmp_path / "brief.pdf"), engine).warnings == ()

@@ -319,6 +319,7 @@ def troubled(corpus, tmp_path_factory):
     doc = PolicyPDF(Layout(), header="Nota Brugwaarde", footer="Gemeente Brugwaarde")
     doc.heading("1 Sport")
     doc.paragraph(*fixtures.SPORT)
+    doc.paragraph(*fixtures.PROCEDURE)
     doc.image_page(seed=1)
     doc.image_page(seed=2)
     doc.image_page(seed=4)
