@@ -136,5 +136,7 @@ def test_issue_11_document_with_almost_no_text_is_named_in_a_warning(tmp_path, e
 
 def test_issue_11_a_short_letter_of_twenty_words_gets_no_warning(tmp_path, engine):
     doc = RawDoc(Producer(size_in_matrix=False))
-    doc.paragraph("De gemeente Lindenhoek dankt alle vrijwilligers van de voedselbank voor hun inzet in het afgelopen jaar en wenst hun veel succes.")
+    doc.paragraph(
+        "De gemeente Lindenhoek dankt alle vrijwilligers van de voedselbank voor hun inzet in het afgelopen jaar en wenst hun veel succes."
+    )
     assert extract_file(doc.output(tmp_path / "brief.pdf"), engine).warnings == ()
