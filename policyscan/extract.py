@@ -7,9 +7,12 @@ and falls back to pdfplumber for a file PDFium cannot open.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from pathlib import Path
 from .errors import DamagedPDFError, InputError, NoTextError, TooLargeError
 from .fileio import read_text
 from .pdf.layout import join_lines, pages_from_raw, plain_text_page
+from .pdf.streams import StreamCheck, check_streams
 from .pdf.words import RawPage, Word, normalize_text, undecodable
 from .progress import counted
 from .records import Extraction
@@ -48,9 +52,10 @@ class Limits:
     pages: int = 5_000
     characters: int = 20_000_000
     seconds: float = 600.0
+    inflated_mb: int = 512
 
     def __post_init__(self) -> None:
-        if self.pages < 1 or self.characters < 1 or self.seconds < 0:
+        if self.pages < 1 or self.characters < 1 or self.seconds < 0 or self.inflated_mb < 1:
             raise ValueError("limits must be positive")
 
     @classmethod
@@ -61,10 +66,16 @@ class Limits:
             pages=int(os.environ.get(LIMIT_ENV["pages"], default.pages)),
             characters=int(os.environ.get(LIMIT_ENV["characters"], default.characters)),
             seconds=float(os.environ.get(LIMIT_ENV["seconds"], default.seconds)),
+            inflated_mb=int(os.environ.get(LIMIT_ENV["inflated_mb"], default.inflated_mb)),
         )
 
 
-LIMIT_ENV = {"pages": "POLICYSCAN_MAX_PAGES", "characters": "POLICYSCAN_MAX_CHARACTERS", "seconds": "POLICYSCAN_MAX_SECONDS"}
+LIMIT_ENV = {
+    "pages": "POLICYSCAN_MAX_PAGES",
+    "characters": "POLICYSCAN_MAX_CHARACTERS",
+    "seconds": "POLICYSCAN_MAX_SECONDS",
+    "inflated_mb": "POLICYSCAN_MAX_INFLATED_MB",
+}
 #: Set to 1 to read image-only pages with Tesseract (the command line's --ocr sets it).
 OCR_ENV = "POLICYSCAN_OCR"
 
@@ -74,21 +85,35 @@ def ocr_requested() -> bool:
     return os.environ.get(OCR_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _read(path: Path, engine: str, limits: Limits) -> tuple[list[RawPage], list[str]]:
+def _read(path: Path, engine: str, limits: Limits) -> tuple[list[RawPage], list[str], StreamCheck]:
     """The raw pages of a PDF with the chosen engine; a file PDFium cannot open is read with pdfplumber, which reads it or names the problem."""
     from .pdf import plumber
 
+    streams = check_streams(path, limits.inflated_mb << 20)
+    if streams.over:
+        raise TooLargeError(
+            path,
+            f"too large: a compressed stream inflates to more than {limits.inflated_mb:,} MB"
+            f" (raise the limit with {LIMIT_ENV['inflated_mb']})",
+        )
+    damaged = [f"{_damaged(streams)}: text may be missing"] if streams.damaged else []
     if engine == "pdfplumber":
-        return _collect(path, plumber.read_pages(path), limits)
+        pages, warnings = _collect(path, plumber.read_pages(path), limits)
+        return pages, damaged + warnings, streams
     from .pdf import pdfium
 
     try:
-        return _collect(path, pdfium.read_pages(path), limits)
+        pages, warnings = _collect(path, pdfium.read_pages(path), limits)
+        return pages, damaged + warnings, streams
     except TooLargeError:
         raise
     except DamagedPDFError:
         pages, warnings = _collect(path, plumber.read_pages(path), limits)
-        return pages, ["PDFium could not open the file; read with pdfplumber instead", *warnings]
+        return pages, ["PDFium could not open the file; read with pdfplumber instead", *damaged, *warnings], streams
+
+
+def _damaged(streams: StreamCheck) -> str:
+    return f"damaged compressed streams: {streams.damaged} of {streams.streams}"
 
 
 def _collect(path: Path, raw_pages: Iterator[RawPage], limits: Limits) -> tuple[list[RawPage], list[str]]:
@@ -176,7 +201,35 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     path = Path(path)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    raw_pages, warnings = _read(path, engine, limits or Limits.from_env())
+    limits = limits or Limits.from_env()
+    with _deadline(path, limits.seconds):
+        return _extract_pdf(path, engine, limits, ocr)
+
+
+@contextlib.contextmanager
+def _deadline(path: Path, seconds: float) -> Iterator[None]:
+    """Stop the work inside with "took too long" after `seconds`, also within a page (an alarm signal; main thread only, and
+    only when no other alarm is set: elsewhere the check between pages still holds)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() and seconds > 0
+    if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TooLargeError(path, f"took too long: over {seconds:g} s (raise the limit with {LIMIT_ENV['seconds']})")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _extract_pdf(path: Path, engine: str, limits: Limits, ocr: bool | None) -> Extraction:
+    """`extract_pdf` without the deadline."""
+    raw_pages, warnings, streams = _read(path, engine, limits)
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(collapse_warnings(warnings)) + ")")
     garbled = [raw.number for raw in raw_pages if undecodable(raw.words)]
@@ -190,6 +243,8 @@ def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | Non
     pages, bare = pages_from_raw(raw_pages)
     rotated = [raw.number for raw in raw_pages if raw.rotated]
     if not any(p.blocks for p in pages):
+        if streams.damaged:
+            raise DamagedPDFError(path, f"damaged PDF: no text could be read ({_damaged(streams)})")
         raise NoTextError(path, _no_text_reason(garbled, rotated, ocr_on))
     warnings += [f"page {number}: text cannot be decoded (font without a Unicode map), needs OCR" for number in garbled]
     warnings += [f"page {number}: rotated text not read" for number in rotated]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zlib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -140,3 +142,81 @@ def test_issue_11_a_short_letter_of_twenty_words_gets_no_warning(tmp_path, engin
         "De gemeente Lindenhoek dankt alle vrijwilligers van de voedselbank voor hun inzet in het afgelopen jaar en wenst hun veel succes."
     )
     assert extract_file(doc.output(tmp_path / "brief.pdf"), engine).warnings == ()
+
+
+def _page_with_stream(stream: bytes, filtered: bool = True) -> list[bytes]:
+    """A one-page PDF whose content stream is `stream`, Flate-compressed or given as it is."""
+    body = zlib.compress(stream) if filtered else stream
+    head = b"<</Length %d /Filter /FlateDecode>>" % len(body) if filtered else b"<</Length %d>>" % len(body)
+    return [
+        b"<</Type /Catalog /Pages 2 0 R>>",
+        b"<</Type /Pages /Kids [3 0 R] /Count 1>>",
+        b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>>",
+        head + b"\nstream\n" + body + b"\nendstream",
+        b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>",
+    ]
+
+
+_LINES = (
+    b"BT /F1 11 Tf 72 760 Td (De vrijwilligerscentrale van Lindenhoek helpt verenigingen bij het vinden van nieuwe bestuursleden.) Tj"
+    b" 0 -16 Td (Ook biedt zij elk voorjaar een cursus aan voor penningmeesters van kleine stichtingen en clubs.) Tj ET\n"
+)
+
+
+def test_issue_11_stream_that_inflates_past_the_limit_is_too_large(tmp_path, engine):
+    bomb = write_objects(tmp_path / "bom.pdf", _page_with_stream(_LINES + b"%" + b" " * (3 << 20) + b"\n"))
+    assert bomb.stat().st_size < 20_000  # a few kilobytes that inflate to 3 MB
+    with pytest.raises(
+        TooLargeError,
+        match=r"bom.pdf: too large: a compressed stream inflates to more than 2 MB \(raise the limit with POLICYSCAN_MAX_INFLATED_MB\)",
+    ):
+        extract_file(bomb, engine, limits=Limits(inflated_mb=2))
+    assert extract_file(bomb, engine, limits=Limits(inflated_mb=4)).pages[0].text.startswith("De vrijwilligerscentrale")
+
+
+def _damage(objects: list[bytes]) -> list[bytes]:
+    """The objects with the middle of the content stream's deflate data overwritten, as a bad copy does."""
+    start = objects[3].index(b"stream\n") + 7
+    damaged = bytearray(objects[3])
+    damaged[start + 12 : start + 40] = b"\x00" * 28
+    return [*objects[:3], bytes(damaged), *objects[4:]]
+
+
+def test_issue_11_damaged_stream_is_named_in_a_warning(tmp_path, engine):
+    objects = _page_with_stream(_LINES)
+    assert extract_file(write_objects(tmp_path / "goed.pdf", objects), engine).warnings == ()
+    second = [b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 7 0 R /Resources <</Font <</F1 5 0 R>>>>>>"]
+    two_pages = [*objects[:1], b"<</Type /Pages /Kids [3 0 R 6 0 R] /Count 2>>", *objects[2:], *second, _damage(objects)[3]]
+    warnings = extract_file(write_objects(tmp_path / "half.pdf", two_pages), engine).warnings
+    assert "damaged compressed streams: 1 of 2: text may be missing" in warnings
+
+
+def test_issue_11_pdf_whose_only_stream_is_damaged_is_a_damaged_pdf_not_a_scan(tmp_path, engine):
+    path = write_objects(tmp_path / "kapot.pdf", _damage(_page_with_stream(_LINES)))
+    with pytest.raises(DamagedPDFError, match=r"kapot.pdf: damaged PDF: no text could be read \(damaged compressed streams: 1 of 1\)"):
+        extract_file(path, engine)
+
+
+def test_issue_11_stream_check_reads_every_real_pdf_without_a_false_alarm():
+    from policyscan.pdf.streams import check_streams
+
+    real = Path(__file__).parent.parent / ".." / "shared" / "realpdfs"
+    files = sorted(real.glob("*.pdf"))
+    if not files:
+        pytest.skip("../shared/realpdfs is not beside the repository")
+    damaged = {f.name: check_streams(f, 512 << 20).damaged for f in files}
+    assert {name for name, n in damaged.items() if n} <= {"pm_zen_of_python_corrupted.pdf"}  # the one corrupted on purpose
+
+
+def test_issue_11_time_limit_stops_work_within_a_page_and_restores_the_alarm(tmp_path):
+    import signal
+    import time
+
+    from policyscan.extract import _deadline
+
+    before = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(TooLargeError, match=r"x.pdf: took too long: over 0.05 s \(raise the limit with POLICYSCAN_MAX_SECONDS\)"):
+        with _deadline(tmp_path / "x.pdf", 0.05):
+            time.sleep(30)  # stands for one page that never ends: the alarm interrupts it
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
