@@ -159,6 +159,7 @@ class Session:
         self.log = log
         self.coder = coder
         self.decisions = log.read()
+        self.lock = threading.Lock()  # the file and `decisions` change together, whatever order the page's requests arrive in
 
     @property
     def done(self) -> int:
@@ -204,9 +205,10 @@ class Session:
         if kind == "labels" and not chosen:
             kind = "no_label"
         task = self.tasks[index]
-        self.log.append(self._line(task, chosen, kind))
-        self.decisions[task.key] = Decision(kind, chosen)
-        return self.decisions[task.key]
+        with self.lock:
+            self.log.append(self._line(task, chosen, kind))
+            self.decisions[task.key] = Decision(kind, chosen)
+            return self.decisions[task.key]
 
     def _line(self, task: Task, labels: tuple[str, ...], kind: str) -> dict:
         """The JSONL line of a decision: policyscan's annotation keys, context in `meta`, the decision in `meta.decision`."""
