@@ -13,18 +13,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 
-from .errors import AnnotationError, EncodingError
+from .errors import AnnotationError, EncodingError, PolicyscanWarning
 from .fileio import open_output, read_text
 from .quality import variety
 from .taxonomy import Taxonomy
 
 FORMATS = ("policyscan", "prodigy", "doccano", "labelstudio", "spacy", "csv")
+#: The decisions `policyscan annotate` records in a line's `meta.decision`; "unsure" is a sentence left undecided.
+DECISIONS = ("labels", "no_label", "unsure")
+UNSURE = "unsure"
 # tools whose choices annotators see by name: a label may be given by its Dutch or English name there
 NAMED_FORMATS = ("labelstudio", "doccano")
 
@@ -294,10 +298,14 @@ _READERS = {
 }
 
 
-def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: str | None = None) -> list[Annotation]:
+def read_annotations(
+    path: str | Path, taxonomy: Taxonomy | None = None, fmt: str | None = None, keep_unsure: bool = False
+) -> list[Annotation]:
     """The annotations in one file; with a taxonomy, a label outside it is an error naming file and line.
 
     In Label Studio and doccano files a label may be given by its name (Dutch or English); it becomes the id.
+    An annotation log (`policyscan annotate`) counts with its last decision per sentence, and a sentence
+    whose last decision is "unsure" is left out (with a warning) unless `keep_unsure`.
     """
     path = Path(path)
     if not path.is_file():
@@ -311,6 +319,8 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: st
     fmt = fmt or detect_format(path, text)
     lookup = label_lookup(taxonomy) if taxonomy is not None else {}
     items = list(_READERS[fmt](path, text, lookup))
+    if fmt == "policyscan":
+        items = _settled(last_decisions(items), path, keep_unsure)
     if fmt in NAMED_FORMATS:
         items = [replace(item, labels=_canonical(item.labels, lookup)) for item in items]
     if taxonomy is not None:
@@ -320,6 +330,39 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None, fmt: st
             if unknown:
                 raise AnnotationError(f"{item.file}:{item.line}: unknown label {unknown[0]!r} (not in taxonomy {taxonomy.name!r})")
     return items
+
+
+def decision(item: Annotation) -> str | None:
+    """The decision `policyscan annotate` recorded on this line (one of DECISIONS), or None for a plain annotation."""
+    meta = item.meta.get("meta")
+    value = meta.get("decision") if isinstance(meta, dict) else None
+    return value if value in DECISIONS else None
+
+
+def last_decisions(items: Iterable[Annotation]) -> list[Annotation]:
+    """An annotation log's lines folded to the last decision per sentence (at the place of the first); other lines as they are.
+
+    Going back in `policyscan annotate` appends a new line rather than rewriting the file, so the last line wins.
+    """
+    folded: dict[object, Annotation] = {}
+    for number, item in enumerate(items):
+        key = ("decision", item.file, _key(item.text)) if decision(item) else number
+        folded[key] = item
+    return list(folded.values())
+
+
+def _settled(items: list[Annotation], path: Path, keep_unsure: bool) -> list[Annotation]:
+    """The annotations without those whose last decision was "unsure" (a warning says how many), unless `keep_unsure`."""
+    if keep_unsure:
+        return items
+    settled = [item for item in items if decision(item) != UNSURE]
+    if len(settled) < len(items):
+        warnings.warn(
+            f"{path}: {len(items) - len(settled)} sentences marked unsure left out; decide them in `policyscan annotate`",
+            PolicyscanWarning,
+            stacklevel=3,
+        )
+    return settled
 
 
 def read_many(paths: Iterable[str | Path], taxonomy: Taxonomy | None = None, fmt: str | None = None) -> list[Annotation]:

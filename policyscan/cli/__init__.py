@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from ._common import PolicyscanGroup
+from .annotate import annotate_cli
 from .annotations import annotations
 from .extract import extract
 from .labels import labels
@@ -37,6 +38,7 @@ for _command in (
     summary_cli,
     compare_cli,
     sample_cli,
+    annotate_cli,
 ):
     main.add_command(_command)
 
