@@ -8,6 +8,7 @@ and falls back to pdfplumber for a file PDFium cannot open.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import signal
@@ -178,6 +179,25 @@ def _read_by_ocr(path: Path, raw_pages: list[RawPage]) -> list[str]:
     return warnings
 
 
+def _read_ligatures(raw_pages: list[RawPage]) -> list[str]:
+    """Private-use characters that stand for ligatures replaced, in place, by the letters they most likely are; a warning
+    names each guess."""
+    from .pdf import ligatures
+
+    held = [w.text for raw in raw_pages for w in raw.words if ligatures.has_private(w.text)]
+    held += [t for raw in raw_pages for t in raw.tables if ligatures.has_private(t)]
+    if not held:
+        return []
+    choice = ligatures.guess(held)
+    for raw in raw_pages:
+        raw.words = [
+            dataclasses.replace(w, text=ligatures.replace(w.text, choice)) if ligatures.has_private(w.text) else w for w in raw.words
+        ]
+        raw.tables = [ligatures.replace(t, choice) for t in raw.tables]
+    guesses = ", ".join(f"U+{ord(code):04X} as '{letters}'" for code, letters in sorted(choice.items()))
+    return [f"ligatures without a Unicode map read as letters ({counted(len(held), 'word')}): {guesses}"]
+
+
 def _no_text_reason(garbled: list[int], rotated: list[int], ocr_on: bool) -> str:
     from .pdf import ocr
 
@@ -230,6 +250,7 @@ def _deadline(path: Path, seconds: float) -> Iterator[None]:
 def _extract_pdf(path: Path, engine: str, limits: Limits, ocr: bool | None) -> Extraction:
     """`extract_pdf` without the deadline."""
     raw_pages, warnings, streams = _read(path, engine, limits)
+    warnings += _read_ligatures(raw_pages)
     if not raw_pages:
         raise DamagedPDFError(path, "damaged PDF: no page could be read (" + "; ".join(collapse_warnings(warnings)) + ")")
     garbled = [raw.number for raw in raw_pages if undecodable(raw.words)]

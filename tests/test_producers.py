@@ -313,3 +313,46 @@ def test_issue_11_list_items_keep_their_wrapped_lines(tmp_path, nlp, engine, flu
     path, truth = _build(tmp_path, Producer(size_in_matrix=True), build)
     assert _sentences(path, nlp, engine) == truth.sentences
     assert [b.text for b in _blocks(path, engine, "list_item")] == items
+
+
+#: A font that draws "ft", "fi" and "ff" as one glyph each and names those glyphs after private-use code points, with no
+#: Unicode map: PDFium and pdfminer both return the private-use characters ("hee\ue01e").
+_LIGATURE_GLYPHS = {"ft": (1, "uniE01E"), "ffi": (2, "uniE01C"), "fi": (3, "uniE017"), "ff": (4, "uniE030")}
+_LIGATURE_TEXT = [
+    "De gemeente Lindenhoek heeft de vrijwilligersvergoeding in 2025 verhoogd naar een bedrag dat past bij de inzet.",
+    "Het college heeft de officiële stukken over de financiering van het dorpshuis aan de raad gestuurd.",
+    "Dit betreft vooral het effect van de nieuwe regeling op kleine verenigingen en hun vrijwilligers.",
+    "Een maatje heeft tijd voor een wandeling, een kop koffie of een gesprek over de financiën van de week.",
+]
+
+
+def _ligature_pdf(path):
+    from policyscan.testing.rawpdf import write_objects
+
+    def encode(line: str) -> bytes:
+        for letters, (code, _) in _LIGATURE_GLYPHS.items():  # ffi before fi and ff: dicts keep this order
+            line = line.replace(letters, chr(code))
+        return line.encode("latin-1").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    lines = b" ".join(b"(" + encode(line) + b") Tj 0 -16 Td" for line in _LIGATURE_TEXT)
+    content = b"BT /F1 9 Tf 60 760 Td " + lines + b" ET"
+    differences = " ".join(f"{code} /{name}" for code, name in sorted(_LIGATURE_GLYPHS.values()))
+    return write_objects(
+        path,
+        [
+            b"<</Type /Catalog /Pages 2 0 R>>",
+            b"<</Type /Pages /Kids [3 0 R] /Count 1>>",
+            b"<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>>",
+            b"<</Length %d>>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<</Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding <</Type /Encoding /BaseEncoding /WinAnsiEncoding"
+            b" /Differences [" + differences.encode() + b"]>>>>",
+        ],
+    )
+
+
+def test_issue_11_ligatures_as_private_use_characters_are_read_as_their_letters(tmp_path, nlp, engine):
+    extraction = extract_pdf(_ligature_pdf(tmp_path / "ligaturen.pdf"), engine)
+    assert [s.text for s in segment(extraction, "d", nlp)] == _LIGATURE_TEXT
+    assert extraction.warnings == (
+        "ligatures without a Unicode map read as letters (9 words): U+E017 as 'fi', U+E01C as 'ffi', U+E01E as 'ft', U+E030 as 'ff'",
+    )

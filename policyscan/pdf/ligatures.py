@@ -15,14 +15,15 @@ import re
 from collections import Counter, defaultdict
 from importlib import resources
 
+_KNOWN_BONUS = 10.0
 _PRIVATE = re.compile("[\ue000-\uf8ff]")
 #: The letter groups fonts draw as one glyph, in order of preference when two score alike.
 LETTER_GROUPS = ("fi", "fl", "ff", "ft", "ffi", "ffl", "fft", "fb", "fh", "fj", "fk", "tt", "st", "ct", "Th")
 
 
 @functools.lru_cache(maxsize=1)
-def _trigrams() -> tuple[Counter, Counter, int]:
-    """Character trigram and bigram counts of the shipped annotations (lower case, words padded with ^^ and $)."""
+def _model() -> tuple[Counter, Counter, Counter, int]:
+    """Word counts and character trigram and bigram counts of the shipped annotations (lower case, words padded with ^^ and $)."""
     words: Counter = Counter()
     folder = resources.files("policyscan") / "data" / "annotations"
     for entry in folder.iterdir():
@@ -35,15 +36,16 @@ def _trigrams() -> tuple[Counter, Counter, int]:
         for i in range(len(padded) - 2):
             tri[padded[i : i + 3]] += n
             bi[padded[i : i + 2]] += n
-    return tri, bi, len({k[2] for k in tri}) + 1
+    return words, tri, bi, len({k[2] for k in tri}) + 1
 
 
 def _score(word: str) -> float:
-    """Log-probability of a word under the trigram model (add-one smoothing)."""
-    tri, bi, alphabet = _trigrams()
+    """How Dutch a word looks: its log-probability under the trigram model (add-one smoothing), plus a bonus when the
+    annotations use the word itself."""
+    words, tri, bi, alphabet = _model()
     padded = f"^^{word.lower()}$"
     total = sum(math.log((tri[padded[i : i + 3]] + 1) / (bi[padded[i : i + 2]] + alphabet)) for i in range(len(padded) - 2))
-    return total
+    return total + (_KNOWN_BONUS if words[word.lower()] else 0.0)
 
 
 def guess(words: list[str]) -> dict[str, str]:
