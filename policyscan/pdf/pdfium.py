@@ -63,21 +63,29 @@ _char_matrix = _bulk("FPDFText_GetMatrix", ctypes.c_int, ctypes.c_void_p, ctypes
 _font_size = _bulk("FPDFText_GetFontSize", ctypes.c_double, ctypes.c_void_p, ctypes.c_int)
 _font_info = _bulk("FPDFText_GetFontInfo", ctypes.c_ulong, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p)
 _render_mode = _bulk("FPDFTextObj_GetTextRenderMode", ctypes.c_int, ctypes.c_void_p)
+_object_font_size = _bulk("FPDFTextObj_GetFontSize", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_object_font = _bulk("FPDFTextObj_GetFont", ctypes.c_void_p, ctypes.c_void_p)
+_base_font_name = _bulk("FPDFFont_GetBaseFontName", ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 _draw_mode = _bulk("FPDFPath_GetDrawMode", ctypes.c_int, *[ctypes.c_void_p] * 3)
 
 
 class _Style:
     """The effective size and boldness of a page's characters, looked up once per text object (its characters share font and matrix)."""
 
-    def __init__(self, address: int) -> None:
+    def __init__(self, address: int, objects: _Objects) -> None:
         self.address = address
         self.buffer = ctypes.create_string_buffer(_FONT_BUFFER)
         self.flags = ctypes.c_int()
         self.matrix = pdfium_c.FS_MATRIX()
-        self.known: dict[int, tuple[float, bool]] = {}
+        self.known = _object_styles(objects, self.buffer)
+        styles = set(self.known.values())
+        # every character is of one of these objects, so when they all look alike no character needs looking up
+        self.uniform = styles.pop() if len(styles) == 1 and len(self.known) == len(objects.texts) and not objects.text_in_forms else None
 
     def __call__(self, indices: list[int]) -> list[tuple[float, bool]]:
         """Size and boldness of the characters at `indices`."""
+        if self.uniform is not None:
+            return [self.uniform] * len(indices)
         objects = list(map(_text_object, repeat(self.address, len(indices)), indices))
         if None in objects:  # a character of no text object: its own lookup
             return [self.known.get(obj) or self._look_up(obj, i) for obj, i in zip(objects, indices, strict=True)]
@@ -110,12 +118,33 @@ class _Style:
         return obj is not None and _render_mode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE
 
 
-def _words(page: pdfium.PdfPage, width: float, height: float, upright: bool = False) -> tuple[list[Word], int, int]:
+def _object_styles(objects: _Objects, buffer: ctypes.Array) -> dict[int, tuple[float, bool]]:
+    """Size and boldness of the text objects outside forms, read from the objects: what `_Style` would find through their characters."""
+    count = len(objects.texts)
+    sizes = np.zeros(count, dtype=np.float32)
+    start = sizes.ctypes.data
+    read = list(map(_object_font_size, objects.texts, range(start, start + 4 * count, 4)))
+    fonts = list(map(_object_font, objects.texts))
+    modes = list(map(_render_mode, objects.texts))
+    names: dict[int, str | None] = {}
+    styles = {}
+    for obj, size, ok, font, mode, (a, b, c, d) in zip(objects.texts, sizes.tolist(), read, fonts, modes, objects.matrices, strict=True):
+        if font not in names and font is not None:
+            length = _base_font_name(font, ctypes.addressof(buffer), _FONT_BUFFER)
+            names[font] = buffer.value.decode("latin-1", "replace") if 0 < length <= _FONT_BUFFER else None
+        name = names.get(font)
+        if ok and name is not None:  # else its characters are looked up one by one
+            scale = math.sqrt(abs(a * d - b * c)) or 1.0
+            styles[obj] = (round(size * scale, 2), is_bold_font(name) or mode == pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE)
+    return styles
+
+
+def _words(page: pdfium.PdfPage, width: float, height: float, objects: _Objects) -> tuple[list[Word], int, int]:
     """Words from PDFium's characters (split at spaces, at line changes and at wide gaps) in the frame where most text reads left to right.
 
     Also returns how many characters at another angle were left out, and the quarter turns of that frame.
     The text comes in one call and the boxes in one pass of C calls into a numpy array; the angles too,
-    unless `upright` says that every text object reads at angle 0.
+    unless `objects` says that every text object reads at angle 0.
     """
     textpage = page.get_textpage()
     try:
@@ -126,7 +155,7 @@ def _words(page: pdfium.PdfPage, width: float, height: float, upright: bool = Fa
         codes, kept = _char_codes(textpage, address, count)
         spaces = np.isin(codes, _SPACE_CODES)
         turn, rotated = 0, 0
-        if not upright:
+        if not objects.upright:
             visible = np.flatnonzero(kept & ~spaces)
             turns = _quarters(np.fromiter(map(_char_angle, repeat(address, len(visible)), visible.tolist()), np.float64, len(visible)))
             turn = _most_common(turns)
@@ -140,7 +169,7 @@ def _words(page: pdfium.PdfPage, width: float, height: float, upright: bool = Fa
         index = np.flatnonzero(kept)
         breaks = spaces[index]
         boxes = _boxes(address, index, breaks, turn, width, height)
-        style = _Style(address)
+        style = _Style(address, objects)
         words = _group(codes[index].tobytes().decode("utf-32-le"), breaks, boxes, lambda ks: style(index[ks].tolist()))
         return [w for w in words if w.text.strip()], rotated, turn
     finally:
@@ -278,11 +307,14 @@ def _split(
 
 @dataclass
 class _Objects:
-    """What one walk over a page's objects finds: the vector paths the table search reads, and whether all text is upright."""
+    """What one walk over a page's objects finds: the vector paths the table search reads, whether all text is upright, and the text objects outside forms with their matrices."""
 
     paths: list[int] = field(default_factory=list)
     upright: bool = True
     failure: str | None = None
+    texts: list[int] = field(default_factory=list)
+    matrices: list[tuple[float, float, float, float]] = field(default_factory=list)
+    text_in_forms: bool = False
 
 
 def _walk(page: pdfium.PdfPage) -> _Objects:
@@ -313,8 +345,14 @@ def _walk(page: pdfium.PdfPage) -> _Objects:
                 m = (matrix.a * a + matrix.b * c, matrix.a * b + matrix.b * d, matrix.c * a + matrix.d * c, matrix.c * b + matrix.d * d)
                 if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
                     visit(obj, True, level + 1, m)
-                elif not (m[0] > 0 and abs(m[2]) < _UPRIGHT * m[0]):
+                    continue
+                if not (m[0] > 0 and abs(m[2]) < _UPRIGHT * m[0]):
                     found.upright = False
+                if form:
+                    found.text_in_forms = True
+                else:
+                    found.texts.append(obj)
+                    found.matrices.append((matrix.a, matrix.b, matrix.c, matrix.d))
 
     visit(ctypes.cast(page.raw, ctypes.c_void_p).value, False, 0, (1.0, 0.0, 0.0, 1.0))
     return found
@@ -436,7 +474,7 @@ def _table_text(words: list[Word], edges: list[int]) -> str:
 def _raw_page(page: pdfium.PdfPage, number: int) -> RawPage:
     width, height = page.get_size()
     objects = _walk(page)
-    words, rotated, turn = _words(page, width, height, objects.upright)
+    words, rotated, turn = _words(page, width, height, objects)
     if turn % 2:
         width, height = height, width
     boxes, tables = _tables(words, _path_boxes(objects, width, height)) if words and not turn else ([], [])
