@@ -174,8 +174,11 @@ def _words(page: pdfium.PdfPage, width: float, height: float, objects: _Objects)
         breaks = spaces[index]
         boxes = _boxes(address, index, breaks, turn, width, height)
         style = _Style(address, objects)
-        words = _group(codes[index].tobytes().decode("utf-32-le"), breaks, boxes, lambda ks: style(index[ks].tolist()))
-        return [w for w in words if w.text.strip()], rotated, turn
+        chars = codes[index].tobytes().decode("utf-32-le")
+        words = _group(chars, breaks, boxes, lambda ks: style(index[ks].tolist()))
+        if any(ch.isspace() for ch in set(chars) - _SPACES):  # spaces that break no word can make words of nothing else
+            words = [w for w in words if w.text.strip()]
+        return words, rotated, turn
     finally:
         textpage.close()
 
