@@ -10,8 +10,8 @@ import pypdfium2 as pdfium
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyscan.pdf.pdfium import _BETWEEN, _group, _most_common, _quarters, _walk, read_pages
-from policyscan.pdf.words import Word
+from policyscan.pdf.pdfium import _BETWEEN, _group, _most_common, _quarters, _table_text, _walk, read_pages
+from policyscan.pdf.words import Word, normalize_text
 from policyscan.testing.rawpdf import RawDoc
 
 
@@ -121,3 +121,34 @@ def test_walk_tells_upright_pages_from_pages_with_turned_text(tmp_path):
         found.append(_walk(document[0]).upright)
         document.close()
     assert found == [True, False]
+
+
+def _table_text_by_trying_each_row(words: list[Word], edges: list[int]) -> str:
+    """The table rule as written before issue 13: every row and every edge tried for every word."""
+    rows: dict[float, list[Word]] = {}
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        key = next((k for k in rows if abs(k - word.top) < 0.5 * (word.bottom - word.top)), word.top)
+        rows.setdefault(key, []).append(word)
+    lines = []
+    for key in sorted(rows):
+        cells: dict[int, list[str]] = {}
+        for word in sorted(rows[key], key=lambda w: w.x0):
+            cells.setdefault(sum(1 for edge in edges if edge <= word.x0), []).append(word.text)
+        lines.append(" | ".join(normalize_text(" ".join(cells[c])) for c in sorted(cells)))
+    return "\n".join(lines)
+
+
+_cell_word = st.builds(
+    lambda text, x, top, height: Word(text, x, x + 20, top, top + height, 10.0, False),
+    st.sampled_from(["Lindenhoek", "€ 12.000", "2025", "-"]),
+    st.one_of(st.floats(0, 500), st.integers(0, 500).map(float)),  # whole numbers land on the rules' edges
+    st.one_of(st.floats(0, 300), st.sampled_from([100.0, 104.0, 108.0])),
+    st.sampled_from([0.0, -2.0, 8.0, 10.0, 12.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_cell_word, max_size=40), st.lists(st.integers(0, 520), max_size=8))
+def test_table_rows_found_by_bisection_equal_trying_every_row(words, edges):
+    edges = sorted(edges)
+    assert _table_text(words, edges) == _table_text_by_trying_each_row(words, edges)

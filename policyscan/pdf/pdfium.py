@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -463,16 +464,30 @@ def _tables(words: list[Word], boxes: list[Box]) -> tuple[list[Box], list[str]]:
 
 
 def _table_text(words: list[Word], edges: list[int]) -> str:
-    """Rows top to bottom, cells split at the vertical rules, as 'a | b | c' lines."""
+    """Rows top to bottom, cells split at the vertical rules (`edges`, ascending), as 'a | b | c' lines.
+
+    A word joins the first row whose top lies within half its height of its own. Rows are made in order of
+    their tops, all at or above the word's, so that row is found by bisection rather than by trying each;
+    on non-finite geometry every row is tried, as the rule reads.
+    """
+    finite = all(math.isfinite(v) for w in words for v in (w.top, w.bottom, w.x0))
     rows: dict[float, list[Word]] = {}
+    tops: list[float] = []
     for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        key = next((k for k in rows if abs(k - word.top) < 0.5 * (word.bottom - word.top)), word.top)
+        half = 0.5 * (word.bottom - word.top)
+        if finite:
+            i = bisect_left(tops, True, key=lambda k, word=word, half=half: abs(k - word.top) < half)
+            key = tops[i] if i < len(tops) else word.top
+        else:
+            key = next((k for k in rows if abs(k - word.top) < half), word.top)
+        if key not in rows:
+            tops.append(key)
         rows.setdefault(key, []).append(word)
     lines = []
     for key in sorted(rows):
         cells: dict[int, list[str]] = {}
         for word in sorted(rows[key], key=lambda w: w.x0):
-            column = sum(1 for edge in edges if edge <= word.x0)
+            column = bisect_right(edges, word.x0) if finite else sum(1 for edge in edges if edge <= word.x0)
             cells.setdefault(column, []).append(word.text)
         lines.append(" | ".join(normalize_text(" ".join(cells[c])) for c in sorted(cells)))
     return "\n".join(lines)
