@@ -4,8 +4,9 @@ Usage:
     python benchmarks/memory.py                           # 200, 2,000 and 10,000 pages; tag on 10,000 and 100,000 lines
     python benchmarks/memory.py --pages 200 --lines 10000 # a quick look
 
-"Before" is the code at --before (a git ref, default the main branch before issue 16), exported into a
-temporary folder; "after" is this checkout. Both run as `python -m policyscan` with their own code first on
+"Before" is the code at --before (a git ref, default the main branch before issue 16) and "after" the code
+at --after (default HEAD), each exported into a temporary folder (so editing the checkout during a long run
+changes nothing). Both run as `python -m policyscan` with their own code first on
 the path. For every corpus (built once by bench.build under benchmarks/.corpus-<pages>/) it measures a cold
 scan (empty cache) and a warm one (the same cache again), --jobs 1, as the peak resident memory of the whole
 process tree sampled every 20 ms; and checks that before and after wrote the same files. `tag --json` reads
@@ -151,15 +152,19 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="+", default=[200, 2000, 10000])
     parser.add_argument("--lines", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--before", default=BEFORE, help=f"git ref of the baseline [default: {BEFORE}]; 'none' measures only this checkout")
+    parser.add_argument("--after", default="HEAD", help="git ref of the code to measure [default: HEAD]")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="policyscan-memory-") as name:
         tmp = Path(name)
-        trees = {"after": ROOT}
+        trees = {"after": export(args.after, tmp / "after")}
         if args.before != "none":
             trees = {"before": export(args.before, tmp / "before"), **trees}
         figures = {
             "before": args.before,
+            "after": subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", args.after], capture_output=True, text=True
+            ).stdout.strip(),
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
             "scan": [scan_figures(pages, trees, tmp) for pages in args.pages],
             "tag": [tag_figures(lines, trees, tmp) for lines in args.lines],
