@@ -81,28 +81,37 @@ def same_files(a: Path, b: Path) -> bool:
     return not mismatch and not errors
 
 
-def scan_figures(pages: int, trees: dict[str, Path], tmp: Path) -> dict:
-    """Cold and warm scans of the corpus of `pages` pages with each tree; whether they wrote the same files."""
+def scan_figures(pages: int, trees: dict[str, Path], tmp: Path, before_cold: bool = True) -> dict:
+    """Cold and warm scans of the corpus of `pages` pages with each tree; whether they wrote the same files.
+
+    Without `before_cold` the baseline runs only warm, on the cache the code measured filled (both trees read
+    and write the same cache entries).
+    """
     files = bench.build(pages)
     corpus = files[0].parent.parent
     figures: dict = {"corpus": pages, "pages": int((corpus / ".complete").read_text(encoding="utf-8")), "documents": len(files)}
-    for name, code in trees.items():
-        cache, row = tmp / f"cache-{name}-{pages}", {}
-        for run in ("cold", "warm"):
+    for name in sorted(trees, key=lambda n: n == "before" and not before_cold):  # a baseline that only runs warm goes last
+        code, row = trees[name], {}
+        skip = name == "before" and not before_cold
+        cache = tmp / f"cache-{'after' if skip else name}-{pages}"
+        for run in ("warm",) if skip else ("cold", "warm"):
             out = tmp / f"out-{name}-{pages}-{run}"
             seconds, top = peak(["scan", str(corpus), "-o", str(out), "-q", "--jobs", "1", "--cache-dir", str(cache)], code)
             row[f"{run}_mib"], row[f"{run}_seconds"] = round(top / MIB), round(seconds, 1)
             print(f"scan {pages} pages, {name}, {run}: {row[f'{run}_mib']} MiB, {row[f'{run}_seconds']} s", file=sys.stderr)
         figures[name] = row
     if len(trees) == 2:
-        figures["same_outputs"] = same_files(tmp / f"out-before-{pages}-cold", tmp / f"out-after-{pages}-cold")
+        figures["same_outputs"] = same_files(tmp / f"out-before-{pages}-warm", tmp / f"out-after-{pages}-warm")
     return figures
 
 
 def tag_input(lines: int, tmp: Path) -> Path:
-    """A file of `lines` sentences from the smallest benchmark corpus's scan, repeated as needed."""
+    """A file of `lines` sentences of a benchmark corpus (from this run's scan, else a fresh one of 200 pages), repeated as needed."""
     path = tmp / f"tag-{lines}.txt"
-    source = next(tmp.glob("out-after-*-cold"), None) or next(tmp.glob("out-*-cold"))
+    source = min(tmp.glob("out-after-*-warm"), default=None)
+    if source is None:
+        source = tmp / "out-after-tag"
+        peak(["scan", str(bench.build(200)[0].parent.parent), "-o", str(source), "-q", "--no-cache"], tmp / "after")
     with (source / "sentences.jsonl").open(encoding="utf-8") as handle:
         texts = [json.loads(line)["text"] for line in handle]
     with path.open("w", encoding="utf-8") as out:
@@ -131,9 +140,9 @@ def table(figures: dict) -> str:
             rows.append(
                 (
                     f"scan {f['pages']} pages, {run}",
-                    b.get(f"{run}_mib", ""),
+                    b.get(f"{run}_mib", "-"),
                     a[f"{run}_mib"],
-                    b.get(f"{run}_seconds", ""),
+                    b.get(f"{run}_seconds", "-"),
                     a[f"{run}_seconds"],
                 )
             )
@@ -147,12 +156,28 @@ def table(figures: dict) -> str:
     return "\n".join(lines) + ("\n\nsame output files before and after: " + ", ".join(same) if same else "")
 
 
+def save(figures: dict, path: Path, merge: bool = False) -> None:
+    """Write the figures measured so far; with `merge`, keep the file's figures of corpora and line counts not measured now."""
+    out = dict(figures)
+    if merge and path.exists():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        for kind, key in (("scan", "corpus"), ("tag", "lines")):
+            mine = {f[key] for f in figures[kind]}
+            out[kind] = sorted([f for f in earlier.get(kind, []) if f[key] not in mine] + figures[kind], key=lambda f, k=key: f[k])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, nargs="+", default=[200, 2000, 10000])
-    parser.add_argument("--lines", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--lines", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--before", default=BEFORE, help=f"git ref of the baseline [default: {BEFORE}]; 'none' measures only this checkout")
+    parser.add_argument(
+        "--before-cold-up-to", type=int, metavar="PAGES", help="run the baseline's (slow) cold scan only on corpora up to PAGES"
+    )
     parser.add_argument("--after", default="HEAD", help="git ref of the code to measure [default: HEAD]")
+    parser.add_argument("--merge", action="store_true", help="keep the figures already in --out of other corpora and line counts")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "memory.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="policyscan-memory-") as name:
@@ -160,17 +185,22 @@ def main() -> None:
         trees = {"after": export(args.after, tmp / "after")}
         if args.before != "none":
             trees = {"before": export(args.before, tmp / "before"), **trees}
-        figures = {
+        figures: dict = {
             "before": args.before,
             "after": subprocess.run(
                 ["git", "-C", str(ROOT), "rev-parse", "--short", args.after], capture_output=True, text=True
             ).stdout.strip(),
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-            "scan": [scan_figures(pages, trees, tmp) for pages in args.pages],
-            "tag": [tag_figures(lines, trees, tmp) for lines in args.lines],
+            "scan": [],
+            "tag": [],
         }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        limit = args.before_cold_up_to
+        for pages in args.pages:
+            figures["scan"].append(scan_figures(pages, trees, tmp, before_cold=limit is None or pages <= limit))
+            save(figures, args.out, args.merge)  # each step as it is measured: a long run stopped halfway keeps what it found
+        for lines in args.lines:
+            figures["tag"].append(tag_figures(lines, trees, tmp))
+            save(figures, args.out, args.merge)
     print(table(figures))
     print(f"\nwritten to {args.out}", file=sys.stderr)
 

@@ -85,12 +85,6 @@ def write_sentence_lines(handle: IO[str], tagged: Iterable[TaggedSentence]) -> i
     return n
 
 
-def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
-    """sentences.jsonl, one object per sentence."""
-    with atomic_open(path) as handle:
-        write_sentence_lines(handle, tagged)
-
-
 # ---------------------------------------------------------------- CSV layouts
 #
 # Every column has one type, and the same rule for missing values everywhere:
@@ -288,7 +282,7 @@ def manifest_columns(documents: Sequence[Document]) -> list[str]:
 
 
 def document_row(result: DocumentResult, profile: Profile, extra: Sequence[str]) -> list[object]:
-    """The documents.csv row of one input document, with the manifest's `extra` columns."""
+    """The documents.csv row of one input document, with the manifest's `extra` columns; a failed one has counts 0, nothing present and empty shares."""
     given = dict(result.document.extra)
     return [*_document_cells(result), *(given.get(k, "") for k in extra), *_derived_values(profile), *_wide_values(profile)]
 
@@ -297,13 +291,6 @@ def document_columns(taxonomy: Taxonomy, extra: Sequence[str] = ()) -> list[Colu
     """The columns of documents.csv: the fixed ones, the manifest's extra ones (text), the derived measures and the per-label ones."""
     given = [Column(name, "string", "a column of the manifest, as given", False) for name in extra]
     return [*DOCUMENT_COLUMNS_DEF, *given, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
-
-
-def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
-    """documents.csv: one row per input document (with the manifest's extra columns); a failed one has counts 0, nothing present and empty shares."""
-    extra = manifest_columns([r.document for r in results])
-    rows = (document_row(result, profiles[result.document.doc_id], extra) for result in results)
-    write_csv(path, [c.name for c in document_columns(taxonomy, extra)], rows)
 
 
 ERROR_COLUMNS = (
@@ -503,7 +490,7 @@ def _municipality_json(municipality: dict, first: bool) -> Iterator[str]:
     for i, (role, views) in enumerate(municipality["risk"].items()):
         yield (", " if i else "") + _encode(role) + ": ["
         for j, view in enumerate(views):
-            yield (", " if j else "") + (view if isinstance(view, str) else _encode(view))
+            yield (", " if j else "") + view
         yield "]"
     yield "}}"
 

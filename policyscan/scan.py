@@ -323,9 +323,9 @@ class ScanWriter:
         self.read[municipality] += 1
         self.pages += result.pages
         self.sentences += write_sentence_lines(self._sentences, tagged)
-        tally = self.tallies.get(municipality) or self.tallies.setdefault(
-            municipality, ProfileTally(self.taxonomy, self.spool, municipality)
-        )
+        tally = self.tallies.get(municipality)
+        if tally is None:
+            tally = self.tallies[municipality] = ProfileTally(self.taxonomy, self.spool, municipality)
         for t in tagged:
             tally.add(t)
             self.evidence.add(t)
