@@ -7,6 +7,7 @@ nor the model.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import functools
 import json
@@ -160,8 +161,9 @@ def process_all(
         return
     pool, alone = cf.ProcessPoolExecutor(max_workers=workers), _OneByOne(work)
     try:
-        futures = [pool.submit(work, document, cache, engine, model) for document in documents]
-        for document, future in zip(documents, futures, strict=True):
+        futures = collections.deque(pool.submit(work, document, cache, engine, model) for document in documents)
+        for document in documents:
+            future = futures.popleft()  # a result handed on is not kept: memory stays flat on large batches
             try:
                 yield future.result()
             except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills

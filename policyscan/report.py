@@ -8,19 +8,21 @@ gets a leading apostrophe, so a spreadsheet never runs it as a formula.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import Field, dataclass
 from pathlib import Path
-from typing import get_args, get_type_hints
+from typing import IO, get_args, get_type_hints
 
 from .fileio import atomic_open
 from .process import DocumentResult
-from .profile import MEASURES, DerivedMeasures, Profile
-from .records import Problem, TaggedSentence
+from .profile import MEASURES, BestFirst, DerivedMeasures, Profile
+from .records import Document, Problem, TaggedSentence
+from .spool import Spool
 from .taxonomy import Taxonomy
 
 CSV_ENCODING = "utf-8-sig"
@@ -40,12 +42,30 @@ def safe_cell(value: object) -> object:
     return text
 
 
+class SafeCsvWriter:
+    """Rows to a CSV stream, every cell made safe for spreadsheets."""
+
+    def __init__(self, handle: IO[str], header: Sequence[str]) -> None:
+        self._writer = csv.writer(handle)
+        self._writer.writerow(header)
+
+    def writerow(self, row: Sequence[object]) -> None:
+        """Write one row."""
+        self._writer.writerow([safe_cell(v) for v in row])
+
+
+@contextlib.contextmanager
+def csv_output(path: Path, header: Sequence[str]) -> Iterator[SafeCsvWriter]:
+    """A safe CSV file written row by row, replacing `path` atomically when the block ends without error."""
+    with atomic_open(path, newline="", encoding=CSV_ENCODING) as handle:
+        yield SafeCsvWriter(handle, header)
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Write a safe CSV file atomically."""
-    with atomic_open(path, newline="", encoding=CSV_ENCODING) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([safe_cell(v) for v in row] for row in rows)
+    with csv_output(path, header) as writer:
+        for row in rows:
+            writer.writerow(row)
 
 
 def sentence_record(t: TaggedSentence) -> dict:
@@ -53,12 +73,16 @@ def sentence_record(t: TaggedSentence) -> dict:
     return t.sentence.to_dict() | {"municipality": t.municipality, "labels": list(t.labels), "scores": t.scores}
 
 
-def write_sentences(path: Path, tagged: Iterable[TaggedSentence]) -> None:
-    """sentences.jsonl, one object per sentence."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    with atomic_open(path) as handle:
-        for t in tagged:
-            handle.write(encode(sentence_record(t)) + "\n")
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def write_sentence_lines(handle: IO[str], tagged: Iterable[TaggedSentence]) -> int:
+    """Write sentences.jsonl lines to an open stream; the number written."""
+    n = 0
+    for t in tagged:
+        handle.write(_encode(sentence_record(t)) + "\n")
+        n += 1
+    return n
 
 
 # ---------------------------------------------------------------- CSV layouts
@@ -251,27 +275,22 @@ def _document_cells(result: DocumentResult) -> list[object]:
     ]
 
 
-def manifest_columns(results: Sequence[DocumentResult]) -> list[str]:
+def manifest_columns(documents: Sequence[Document]) -> list[str]:
     """The manifest's extra columns (province, size class, ...), in order of first appearance, that no fixed column already names."""
     fixed = set(DOCUMENT_COLUMNS) | {c.name for c in DERIVED_COLUMNS}
-    return [k for k in dict.fromkeys(k for r in results for k, _ in r.document.extra) if k not in fixed]
+    return [k for k in dict.fromkeys(k for d in documents for k, _ in d.extra) if k not in fixed]
+
+
+def document_row(result: DocumentResult, profile: Profile, extra: Sequence[str]) -> list[object]:
+    """The documents.csv row of one input document, with the manifest's `extra` columns; a failed one has counts 0, nothing present and empty shares."""
+    given = dict(result.document.extra)
+    return [*_document_cells(result), *(given.get(k, "") for k in extra), *_derived_values(profile), *_wide_values(profile)]
 
 
 def document_columns(taxonomy: Taxonomy, extra: Sequence[str] = ()) -> list[Column]:
     """The columns of documents.csv: the fixed ones, the manifest's extra ones (text), the derived measures and the per-label ones."""
     given = [Column(name, "string", "a column of the manifest, as given", False) for name in extra]
     return [*DOCUMENT_COLUMNS_DEF, *given, *DERIVED_COLUMNS, *_wide_columns(taxonomy)]
-
-
-def write_documents(path: Path, results: Sequence[DocumentResult], profiles: dict[str, Profile], taxonomy: Taxonomy) -> None:
-    """documents.csv: one row per input document (with the manifest's extra columns); a failed one has counts 0, nothing present and empty shares."""
-    extra = manifest_columns(results)
-    out = []
-    for result in results:
-        profile = profiles[result.document.doc_id]
-        given = dict(result.document.extra)
-        out.append([*_document_cells(result), *(given.get(k, "") for k in extra), *_derived_values(profile), *_wide_values(profile)])
-    write_csv(path, [c.name for c in document_columns(taxonomy, extra)], out)
 
 
 ERROR_COLUMNS = (
@@ -349,31 +368,74 @@ def _sentence_view(t: TaggedSentence, label: str) -> dict:
     }
 
 
+class ReportEvidence:
+    """The sentences the HTML report shows, gathered as tagged sentences arrive.
+
+    Per municipality and label the REPORT_EVIDENCE best by score (ties in arrival order); and every risk and
+    safeguard sentence in arrival order, kept in a `Spool` on disk so that memory stays flat.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, spool: Spool) -> None:
+        self._best: dict[tuple[str, str], BestFirst] = {}
+        self._roles = {label: role for role, label in _risk_roles(taxonomy)}
+        self._arrived = 0
+        self.spool = spool
+
+    def add(self, t: TaggedSentence) -> None:
+        """Take one tagged sentence into account."""
+        self._arrived += 1
+        for label in t.labels:
+            best = self._best.get((t.municipality, label))
+            if best is None:
+                best = self._best[(t.municipality, label)] = BestFirst(REPORT_EVIDENCE)
+            key = (-t.scores[label], self._arrived)
+            if best.accepts(key):
+                best.offer(key, _sentence_view(t, label))
+            if label in self._roles:
+                self.spool.add("risk", t.municipality, self._roles[label], _encode(_sentence_view(t, label)))
+
+    def evidence(self, municipality: str, label: str) -> list[dict]:
+        """The best sentences of one municipality for one label, best first."""
+        best = self._best.get((municipality, label))
+        return best.best() if best else []
+
+    def risk(self, municipality: str, role: str) -> Iterator[str]:
+        """Every sentence of one municipality in a risk role ("risk" or "safeguard"), as JSON texts in arrival order."""
+        return self.spool.values("risk", municipality, role)  # type: ignore[return-value]
+
+
+def _risk_roles(taxonomy: Taxonomy) -> list[tuple[str, str]]:
+    """(role, label) of the instrumentalisation and safeguard labels the taxonomy has."""
+    return [
+        (role, label) for role, label in (("risk", taxonomy.roles.risk), ("safeguard", taxonomy.roles.safeguard)) if label in taxonomy.ids
+    ]
+
+
+class RiskSentences:
+    """A municipality's sentences in one risk role, read from the spool when the report is written (JSON texts)."""
+
+    def __init__(self, evidence: ReportEvidence, municipality: str, role: str) -> None:
+        self.evidence, self.municipality, self.role = evidence, municipality, role
+
+    def __iter__(self) -> Iterator[str]:
+        return self.evidence.risk(self.municipality, self.role)
+
+
 def report_data(
     profiles: Sequence[Profile],
-    tagged: Sequence[TaggedSentence],
+    evidence: ReportEvidence,
     taxonomy: Taxonomy,
     summary: dict,
     problems: Sequence[Problem] = (),
     documents: Sequence[DocumentResult] = (),
     trust: dict | None = None,
 ) -> dict:
-    """Everything the HTML report shows, as plain data: profiles with evidence, failed inputs, page warnings, and how far to trust each label."""
-    by_cell: dict[tuple[str, str], list[TaggedSentence]] = {}
-    for t in tagged:
-        for label in t.labels:
-            by_cell.setdefault((t.municipality, label), []).append(t)
+    """Everything the HTML report shows: profiles with evidence, failed inputs, page warnings, and how far to trust each label.
+
+    Plain data except each municipality's "risk" lists, which are `RiskSentences` (JSON texts read from the spool).
+    """
     municipalities = []
     for p in profiles:
-        evidence = {}
-        for label in taxonomy.ids:
-            hits = sorted(by_cell.get((p.key, label), []), key=lambda t, lab=label: -t.scores[lab])
-            evidence[label] = [_sentence_view(t, label) for t in hits[:REPORT_EVIDENCE]]
-        risk = {
-            role: [_sentence_view(t, label) for t in by_cell.get((p.key, label), [])]
-            for role, label in (("risk", taxonomy.roles.risk), ("safeguard", taxonomy.roles.safeguard))
-            if label in taxonomy.ids
-        }
         municipalities.append(
             {
                 "name": p.key,
@@ -383,8 +445,8 @@ def report_data(
                 "sentences": p.sentences,
                 "derived": dict(zip(DERIVED, p.derived.values(), strict=True)),
                 "cells": {c.label: {"n": c.sentences, "share": c.share, "present": c.present} for c in p.labels},
-                "evidence": evidence,
-                "risk": risk,
+                "evidence": {label: evidence.evidence(p.key, label) for label in taxonomy.ids},
+                "risk": {role: RiskSentences(evidence, p.key, role) for role, _ in _risk_roles(taxonomy)},
             }
         )
     labels = [{"id": lab.id, "name": lab.name_nl, "group": lab.group, "domain": lab.domain} for lab in taxonomy.labels]
@@ -406,16 +468,46 @@ def report_data(
     }
 
 
-def _json_for_script(data: dict) -> str:
+def _report_json(data: dict) -> Iterator[str]:
+    """The JSON text of the report data in pieces, the risk sentences streamed from the spool (as json.dumps would write it)."""
+    yield "{"
+    for i, (key, value) in enumerate(data.items()):
+        yield (", " if i else "") + _encode(key) + ": "
+        if key == "municipalities":
+            yield "["
+            for j, municipality in enumerate(value):
+                yield from _municipality_json(municipality, first=j == 0)
+            yield "]"
+        else:
+            yield _encode(value)
+    yield "}"
+
+
+def _municipality_json(municipality: dict, first: bool) -> Iterator[str]:
+    """One municipality of the report data as JSON; its "risk" entry (the last key) is streamed."""
+    head = _encode({k: v for k, v in municipality.items() if k != "risk"})
+    yield ("" if first else ", ") + head[:-1] + ', "risk": {'
+    for i, (role, views) in enumerate(municipality["risk"].items()):
+        yield (", " if i else "") + _encode(role) + ": ["
+        for j, view in enumerate(views):
+            yield (", " if j else "") + view
+        yield "]"
+    yield "}}"
+
+
+def _for_script(text: str) -> str:
     """JSON that cannot close the script element it sits in."""
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def write_report(path: Path, data: dict) -> None:
-    """report.html: one self-contained file (no network)."""
+    """report.html: one self-contained file (no network), its data written piece by piece."""
     template = (Path(__file__).parent / "data" / "report.html").read_text(encoding="utf-8")
     summary = data["summary"]
     title = html.escape(f"policyscan: {summary['municipalities']} municipalities, {summary['documents']} documents")
-    page = template.replace("{{TITLE}}", title).replace("{{DATA}}", _json_for_script(data))
+    head, tail = template.replace("{{TITLE}}", title).split("{{DATA}}", 1)
     with atomic_open(path) as handle:
-        handle.write(page)
+        handle.write(head)
+        for piece in _report_json(data):
+            handle.write(_for_script(piece))
+        handle.write(tail)

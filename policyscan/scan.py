@@ -18,23 +18,27 @@ from pathlib import Path
 from .cache import DocumentCache
 from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
-from .fileio import current_umask
+from .fileio import atomic_open, current_umask
 from .persist import ModelFolder, label_trust
 from .process import DocumentResult, find_inputs, model_reference, process_all
-from .profile import Profile, profiles_by
+from .profile import Profile, ProfileTally, profiles_by
 from .progress import counted, failed_note
-from .records import Problem, TaggedSentence
+from .records import Document, Problem, TaggedSentence
 from .report import (
+    ReportEvidence,
+    csv_output,
+    document_columns,
+    document_row,
     manifest_columns,
     report_data,
     write_coverage,
     write_coverage_long,
     write_datapackage,
-    write_documents,
     write_errors,
     write_report,
-    write_sentences,
+    write_sentence_lines,
 )
+from .spool import Spool
 from .summary import SUMMARY_FILES, write_summary
 from .taxonomy import Taxonomy
 
@@ -265,30 +269,113 @@ def aggregate(
     return ScanResult(tuple(results), tagged, tuple(municipal), per_doc, failures, codes, model, min_sentences)
 
 
+class ScanWriter:
+    """Writes a scan into `folder` as documents arrive, keeping counts instead of sentences so memory stays flat.
+
+    sentences.jsonl and documents.csv grow line by line (each appears, atomically, when the writer closes);
+    the municipalities' profiles keep counters and the best evidence; `finish` writes the other files.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        taxonomy: Taxonomy,
+        documents: Sequence[Document],
+        problems: Sequence[Problem] = (),
+        model: str = "",
+        min_sentences: int = 2,
+    ) -> None:
+        self.folder, self.taxonomy, self.model, self.min_sentences = folder, taxonomy, model, min_sentences
+        self.problems = list(problems)
+        self.codes = {d.municipality: d.code for d in documents if d.code}
+        self.extra = manifest_columns(documents)
+        self.read: Counter[str] = Counter()
+        self.failed = Counter(p.municipality for p in problems if p.municipality)
+        self.tallies: dict[str, ProfileTally] = {}
+        self.warnings: list[DocumentResult] = []  # only documents with page warnings, without their sentences
+        self.documents = self.n_failed = self.pages = self.sentences = 0
+        self._files = contextlib.ExitStack()
+
+    def __enter__(self) -> ScanWriter:
+        self.spool = self._files.enter_context(contextlib.closing(Spool()))
+        self.evidence = ReportEvidence(self.taxonomy, self.spool)
+        self._sentences = self._files.enter_context(atomic_open(self.folder / "sentences.jsonl"))
+        header = [c.name for c in document_columns(self.taxonomy, self.extra)]
+        self._documents = self._files.enter_context(csv_output(self.folder / "documents.csv", header))
+        return self
+
+    def __exit__(self, *exc: object) -> bool | None:
+        return self._files.__exit__(*exc)
+
+    def add(self, result: DocumentResult) -> None:
+        """Write one document's sentences and documents.csv row, and count them into its municipality's profile."""
+        municipality = result.document.municipality
+        self.documents += 1
+        tagged = result.tagged()
+        read = 0 if result.error else 1
+        profile = ProfileTally(self.taxonomy).add_all(tagged).profile(result.document.doc_id, municipality, read, self.min_sentences)
+        self._documents.writerow(document_row(result, profile, self.extra))
+        if result.error:
+            self.n_failed += 1
+            self.failed[municipality] += 1
+            self.problems.append(result.problem)
+            return
+        self.read[municipality] += 1
+        self.pages += result.pages
+        self.sentences += write_sentence_lines(self._sentences, tagged)
+        tally = self.tallies.get(municipality)
+        if tally is None:
+            tally = self.tallies[municipality] = ProfileTally(self.taxonomy, self.spool, municipality)
+        for t in tagged:
+            tally.add(t)
+            self.evidence.add(t)
+        if result.warnings:
+            self.warnings.append(replace(result, sentences=(), predictions=()))
+
+    def profiles(self) -> list[Profile]:
+        """One profile per municipality, sorted: those read, and those whose documents all failed."""
+        names = sorted(self.read.keys() | self.failed.keys())
+        return [
+            replace(
+                self.tallies.get(m, ProfileTally(self.taxonomy)).profile(m, m, self.read[m], self.min_sentences),
+                failed_documents=self.failed[m],
+            )
+            for m in names
+        ]
+
+    def finish(self, card: dict | None = None) -> ScanSummary:
+        """Write the files that need every document (coverage, errors, data package, report, marker); what the scan did."""
+        folder, taxonomy, municipalities = self.folder, self.taxonomy, self.profiles()
+        write_coverage(folder / "coverage.csv", municipalities, taxonomy, self.codes)
+        write_coverage_long(folder / "coverage_long.csv", municipalities, taxonomy)
+        if self.problems:
+            write_errors(folder / "errors.csv", self.problems)
+        write_datapackage(folder / "datapackage.json", taxonomy, bool(self.problems), self.extra)
+        summary = ScanSummary(self.documents, self.n_failed, self.pages, self.sentences, len(municipalities), 0.0, tuple(self.problems))
+        meta = {
+            "documents": summary.documents,
+            "failed": summary.failed,
+            "pages": summary.pages,
+            "sentences": summary.sentences,
+            "municipalities": summary.municipalities,
+            "model": self.model,
+            "min_sentences": self.min_sentences,
+        }
+        data = report_data(municipalities, self.evidence, taxonomy, meta, self.problems, self.warnings, label_trust(card))
+        write_report(folder / "report.html", data)
+        (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
+        return summary
+
+
 def write_results(folder: Path, result: ScanResult, taxonomy: Taxonomy, card: dict | None = None) -> None:
     """Write the files of a scan into `folder`, marked as a policyscan results folder; `card` is the model's (for how far to trust each label)."""
-    write_sentences(folder / "sentences.jsonl", result.tagged)
-    write_documents(folder / "documents.csv", result.documents, result.per_document, taxonomy)
-    write_coverage(folder / "coverage.csv", result.municipalities, taxonomy, result.codes)
-    write_coverage_long(folder / "coverage_long.csv", result.municipalities, taxonomy)
-    if result.problems:
-        write_errors(folder / "errors.csv", result.problems)
-    write_datapackage(folder / "datapackage.json", taxonomy, bool(result.problems), manifest_columns(result.documents))
-    summary = result.summary()
-    meta = {
-        "documents": summary.documents,
-        "failed": summary.failed,
-        "pages": summary.pages,
-        "sentences": summary.sentences,
-        "municipalities": summary.municipalities,
-        "model": result.model,
-        "min_sentences": result.min_sentences,
-    }
-    write_report(
-        folder / "report.html",
-        report_data(result.municipalities, result.tagged, taxonomy, meta, result.problems, result.documents, label_trust(card)),
-    )
-    (folder / MARKER).write_text("policyscan scan results; this folder is replaced as a whole by the next scan\n", encoding="utf-8")
+    failed = sum(1 for r in result.documents if r.error)
+    found = result.problems[: len(result.problems) - failed]  # the inputs that failed before they were read
+    documents = [r.document for r in result.documents]
+    with ScanWriter(folder, taxonomy, documents, found, result.model, result.min_sentences) as writer:
+        for document in result.documents:
+            writer.add(document)
+        writer.finish(card)
 
 
 def scan(
@@ -322,13 +409,12 @@ def scan(
     if on_start:
         on_start(len(documents))
     with results_folder(Path(outdir), force, protected, on_warning) as folder:
-        results = []
-        for result in process_all(documents, cache or DocumentCache(), engine, jobs, ref):
-            results.append(result)
-            if on_document:
-                on_document(result)
-        scanned = aggregate(results, problems, taxonomy, ref.name, min_sentences)
         card = ModelFolder.at(ref.path).card()
-        write_results(folder, scanned, taxonomy, card)
+        with ScanWriter(folder, taxonomy, documents, problems, ref.name, min_sentences) as writer:
+            for result in process_all(documents, cache or DocumentCache(), engine, jobs, ref):
+                writer.add(result)
+                if on_document:
+                    on_document(result)
+            summary = writer.finish(card)
         write_summary(folder, taxonomy, card, min_sentences=min_sentences)
-    return scanned.summary(round(time.monotonic() - started, 2))
+    return replace(summary, seconds=round(time.monotonic() - started, 2))

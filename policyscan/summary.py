@@ -28,6 +28,7 @@ import base64
 import csv
 import html
 import math
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PolicyscanError
-from .fileio import atomic_write_text
+from .fileio import atomic_open, atomic_write_text
 from .municipalities import match_municipality, official_municipalities
 from .persist import real_text_evaluation
 from .report import CSV_ENCODING, DERIVED, SUMMARY_COLUMNS_DEF, write_csv
@@ -468,20 +469,33 @@ def summary_html(summary: Summary, images: dict[str, bytes]) -> str:
     )
 
 
+#: Where the report's data begins: the summary markers come before it (the data never holds a bare "<").
+_REPORT_DATA = '<script id="policyscan-data"'
+_CHUNK = 1 << 20
+
+
 def embed_in_report(report: Path, section: str) -> bool:
-    """Put the summary section into report.html (replacing an earlier one); False when there is no report to put it in."""
+    """Put the summary section into report.html (replacing an earlier one); False when there is no report to put it in.
+
+    Only the page up to the report's data is read into memory; the data, which grows with the corpus, is copied over in chunks.
+    """
     if not report.exists():
         return False
-    page = report.read_text(encoding="utf-8")
-    if REPORT_BEGIN in page and REPORT_END in page:
-        head, rest = page.split(REPORT_BEGIN, 1)
-        page = head + section + rest.split(REPORT_END, 1)[1]
-    elif '<script id="policyscan-data"' in page:
-        head, rest = page.split('<script id="policyscan-data"', 1)
-        page = head + section + '\n<script id="policyscan-data"' + rest
-    else:
-        return False
-    atomic_write_text(report, page)
+    with report.open(encoding="utf-8") as source:
+        head = ""
+        while _REPORT_DATA not in head and (chunk := source.read(_CHUNK)):
+            head += chunk
+        if REPORT_BEGIN in head and REPORT_END in head:
+            before, rest = head.split(REPORT_BEGIN, 1)
+            head = before + section + rest.split(REPORT_END, 1)[1]
+        elif _REPORT_DATA in head:
+            before, rest = head.split(_REPORT_DATA, 1)
+            head = before + section + "\n" + _REPORT_DATA + rest
+        else:
+            return False
+        with atomic_open(report) as out:
+            out.write(head)
+            shutil.copyfileobj(source, out, _CHUNK)
     return True
 
 

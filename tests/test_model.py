@@ -132,6 +132,19 @@ def test_tag_json_matches_the_contract(small_model_dir):
     assert set(rows[0]["scores"]) == set(TAX.ids) and all(0 <= v <= 1 for v in rows[0]["scores"].values())
 
 
+def test_issue_16_tag_reads_in_batches_and_writes_what_one_batch_would(small_model_dir):
+    from policyscan.cli.learn import TAG_BATCH
+
+    texts = [f"{SENTENCES[n % 3]} (regel {n})" for n in range(TAG_BATCH + 7)]
+    lines = "\n".join(f"  {t}\n" if n % 500 == 0 else t for n, t in enumerate(texts)) + "\n"  # blank lines and spaces are skipped
+    result = CliRunner().invoke(main, ["tag", "--json", "--model", str(small_model_dir), "-"], input=lines)
+    assert result.exit_code == 0, result.output
+    expected = load_model(small_model_dir, TAX).predict(texts)
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["text"] for r in rows] == texts
+    assert [(tuple(r["labels"]), r["scores"]) for r in rows] == [(p.labels, p.scores) for p in expected]
+
+
 def test_tag_explain_names_features(small_model_dir):
     result = CliRunner().invoke(main, ["tag", "--explain", "--model", str(small_model_dir), SENTENCES[0]])
     assert result.exit_code == 0

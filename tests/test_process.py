@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,20 @@ def test_issue_12_killed_worker_fails_its_document_and_the_batch_goes_on(suite, 
     assert [Path(r.document.path).name for r in results] == ["a.pdf", "bad.pdf", "c.pdf", "d.pdf"]
     assert [r.error for r in results] == [None, KILLED, None, None]
     assert all(r.sentences for r in results if r.error is None)
+
+
+@pytest.mark.skipif(CORES < 2, reason="worker processes are started only on a machine with two cores or more")
+def test_issue_16_results_handed_on_are_not_kept_by_the_workers_queue(tmp_path):
+    for i in range(6):
+        (tmp_path / f"nota-{i}.txt").write_text(f"Lindenhoek steunt vrijwilligers. Dit is notitie {i}.\n", encoding="utf-8")
+    documents, _ = find_documents([tmp_path])
+    handed: list[weakref.ref] = []
+    for result in process_all(documents, DocumentCache(enabled=False), jobs=2):
+        gc.collect()
+        assert [ref() for ref in handed] == [None] * len(handed), "an earlier result is still held"
+        handed.append(weakref.ref(result))
+        del result
+    assert len(handed) == 6
 
 
 def test_issue_12_jobs_are_capped_at_documents_and_cores():

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 from importlib import resources
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policyscan.profile import build_profile, profiles_by
+from policyscan.profile import EVIDENCE_PER_LABEL, BestFirst, Profile, ProfileTally, build_profile, profiles_by
 from policyscan.records import Sentence, TaggedSentence
+from policyscan.spool import Spool
 from policyscan.taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 
 TAX = load_taxonomy()
@@ -118,3 +123,50 @@ def test_issue_12_a_profile_of_nothing_read_has_counts_0_nothing_present_and_no_
     assert (lonely.share, lonely.char_share, lonely.mean_score) == (None, None, None)
     assert p.derived.breadth == 0 and p.derived.instrumentalisation_without_awareness is False
     assert p.derived.instrumentalisation_per_1000 is None and p.status == "ok"
+
+
+# ---------------------------------------------------------------- issue 16: profiles from counts, not from kept sentences
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.5, 0.25, 0.9]), st.integers(0, 3)), max_size=40), st.integers(1, 5))
+def test_issue_16_best_first_keeps_what_a_stable_sort_puts_first(entries, limit):
+    best = BestFirst(limit)
+    for n, (score, group) in enumerate(entries):
+        best.offer((-score, group), n)
+    assert best.best() == sorted(range(len(entries)), key=lambda n: (-entries[n][0], entries[n][1]))[:limit]
+
+
+def _scored(scores: list[float], label: str = "loneliness") -> list[TaggedSentence]:
+    out = []
+    for i, score in enumerate(scores):
+        text = f"Zin {i} over vrijwilligers in Brugwaarde."
+        scores_ = {lab: score if lab == label else 0.05 for lab in TAX.ids}
+        out.append(TaggedSentence(Sentence(f"d{i % 3}", "d.pdf", 1, i, None, text, 0, len(text)), "Brugwaarde", (label,), scores_))
+    return out
+
+
+def _spooled(tagged: list[TaggedSentence]) -> Profile:
+    spool = Spool()
+    try:
+        return ProfileTally(TAX, spool, "Brugwaarde").add_all(tagged).profile("Brugwaarde", "Brugwaarde", 1)
+    finally:
+        spool.close()
+
+
+# the exact mean of these is 0.65055: numpy's float sum rounds it to 0.6506, an exact sum (math.fsum) to 0.6505
+@pytest.mark.parametrize("scores", [[0.699, 0.8924, 0.3614, 0.8463, 0.7386, 0.3656]])
+def test_issue_16_mean_score_is_numpys_mean_of_the_scores_in_order(scores):
+    for profile in (build_profile("x", "x", _scored(scores), TAX, 1), _spooled(_scored(scores))):
+        assert profile.label("loneliness").mean_score == round(float(np.mean(scores)), 4) == 0.6506
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 10_000).map(lambda n: n / 10_000), min_size=1, max_size=40))
+def test_issue_16_a_spooled_tally_gives_the_profile_of_the_sentences_kept_in_memory(scores):
+    tagged = _scored(scores)
+    kept = build_profile("Brugwaarde", "Brugwaarde", tagged, TAX, 1)
+    assert _spooled(tagged) == kept
+    coverage = kept.label("loneliness")
+    assert coverage.mean_score == round(float(np.mean(scores)), 4)
+    key = lambda t: (-t.scores["loneliness"], t.sentence.doc_id, t.sentence.index)  # noqa: E731
+    assert coverage.evidence == tuple(heapq.nsmallest(EVIDENCE_PER_LABEL, tagged, key=key))

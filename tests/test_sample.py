@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,3 +149,27 @@ def test_refuses_to_overwrite_and_names_unknown_labels(results, tmp_path):
     assert out.read_text(encoding="utf-8") == "keep\n"
     result = CliRunner().invoke(main, ["sample", str(results), "-n", "5", "-o", str(out), "--force", "--strategy", "label:nope"])
     assert result.exit_code == 1 and "unknown label in 'label:nope'; choose from loneliness" in result.output
+
+
+def test_issue_16_tasks_go_to_stdout_a_fifo_and_through_a_link_unchanged(results, tmp_path):
+    args = ["sample", str(results), "-n", "8", "--seed", "3"]
+    file = tmp_path / "taken.jsonl"
+    _run(*args[1:], "-o", str(file))
+    expected = file.read_text(encoding="utf-8")
+    to_stdout = CliRunner().invoke(main, [*args, "-o", "-"])
+    assert to_stdout.exit_code == 0 and to_stdout.stdout == expected and not (Path.cwd() / "-").exists()
+
+    fifo = tmp_path / "pijp"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert CliRunner().invoke(main, [*args, "-o", str(fifo)]).exit_code == 0
+    reader.join(timeout=60)
+    assert received == [expected.encode()] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+    target, link = tmp_path / "echt.jsonl", tmp_path / "laatste.jsonl"
+    target.write_text("oud\n", encoding="utf-8")
+    link.symlink_to(target)
+    assert CliRunner().invoke(main, [*args, "-o", str(link), "--force"]).exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import re
 import signal
@@ -12,14 +13,17 @@ import time
 from pathlib import Path
 
 import fixtures
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from policyscan.cli import main
 from policyscan.errors import OutputOverlapsInputError
-from policyscan.profile import MEASURES
-from policyscan.report import safe_cell
-from policyscan.scan import scan
+from policyscan.process import DocumentResult
+from policyscan.profile import EVIDENCE_PER_LABEL, MEASURES
+from policyscan.records import Document, Prediction, Sentence, TaggedSentence
+from policyscan.report import REPORT_EVIDENCE, safe_cell
+from policyscan.scan import ScanWriter, aggregate, scan, write_results
 from policyscan.taxonomy import load_taxonomy
 from policyscan.testing.pdfgen import Layout, PolicyPDF
 
@@ -450,3 +454,62 @@ def test_issue_9_report_says_how_far_to_trust_each_label(corpus, small_model_dir
     assert set(trust["labels"]) == set(card["labels"])
     for label, shown in trust["labels"].items():
         assert (shown["precision"], shown["recall"]) == (measured["per_label"][label]["precision"], measured["per_label"][label]["recall"])
+
+
+# ---------------------------------------------------------------- issue 16: memory stays flat
+
+
+def _stream_document(n: int, municipality: str, sentences: int = 60) -> DocumentResult:
+    """A read document of `sentences` tagged sentences, with risk sentences and text that must be escaped in HTML."""
+    tax = load_taxonomy()
+    doc_id, path = f"nota-{n}", f"{municipality}/nota-{n}.pdf"
+    items, predictions = [], []
+    for i in range(sentences):
+        text = f"Vrijwilligers in {municipality} <script> & co, notitie {n} zin {i}."
+        items.append(Sentence(doc_id, path, 1 + i // 20, i, "2 Aanpak", text, 0, len(text)))
+        labels = tuple(tax.ids[j] for j in (i % 5, 9 + i % 3) if j < len(tax.ids))
+        predictions.append(Prediction(labels, {lab: 0.9 - (i % 7) / 100 if lab in labels else 0.05 for lab in tax.ids}))
+    document = Document(doc_id, path, municipality)
+    return DocumentResult(document, tuple(items), tuple(predictions), pages=3, characters=sum(len(s.text) for s in items))
+
+
+def test_issue_16_the_scan_writer_keeps_no_sentences_beyond_the_best_evidence(tmp_path):
+    tax = load_taxonomy()
+    towns = ("Lindenhoek", "Brugwaarde")
+    documents = [Document(f"nota-{n}", f"{towns[n % 2]}/nota-{n}.pdf", towns[n % 2]) for n in range(60)]
+    with ScanWriter(tmp_path, tax, documents, model="test model") as writer:
+        for n in range(60):
+            writer.add(_stream_document(n, towns[n % 2]))
+        gc.collect()
+        held = sum(1 for o in gc.get_objects() if isinstance(o, TaggedSentence))
+        summary = writer.finish()
+    assert held <= len(towns) * len(tax.ids) * EVIDENCE_PER_LABEL
+    assert (summary.documents, summary.sentences, summary.municipalities) == (60, 3600, 2)
+    assert len((tmp_path / "sentences.jsonl").read_text(encoding="utf-8").splitlines()) == 3600
+
+
+def test_issue_16_streamed_outputs_equal_those_of_all_sentences_at_once(tmp_path):
+    """Profiles and report data made one document at a time equal those made from the whole list of sentences."""
+    tax = load_taxonomy()
+    results = [_stream_document(n, ("Lindenhoek", "Brugwaarde")[n % 2], 30 + n) for n in range(8)]
+    write_results(tmp_path, aggregate(results, [], tax, "test model"), tax)
+    tagged = [t for r in results for t in r.tagged()]
+    data = _report_data(tmp_path)
+    for m in data["municipalities"]:
+        mine = [t for t in tagged if t.municipality == m["name"]]
+        for label in tax.ids:
+            hits = sorted((t for t in mine if label in t.labels), key=lambda t, lab=label: -t.scores[lab])  # the order before issue 16
+            assert [(e["doc"], e["text"], e["score"]) for e in m["evidence"][label]] == [
+                (t.sentence.doc_id, t.sentence.text, round(t.scores[label], 3)) for t in hits[:REPORT_EVIDENCE]
+            ]
+        risk = [t.sentence.text for t in mine if tax.roles.risk in t.labels]
+        assert [e["text"] for e in m["risk"]["risk"]] == risk and risk
+    by_profile = {p.key: p for p in aggregate(results, [], tax, "test model").municipalities}
+    for row in csv.DictReader((tmp_path / "coverage_long.csv").open(encoding="utf-8-sig")):
+        coverage = by_profile[row["municipality"]].label(row["label"])
+        scores = [t.scores[row["label"]] for t in tagged if t.municipality == row["municipality"] and row["label"] in t.labels]
+        assert row["mean_score"] == (str(round(float(np.mean(scores)), 4)) if scores else "") == str(coverage.mean_score or "")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    embedded = re.search(r'<script id="policyscan-data" type="application/json">(.*?)</script>', page, re.S)[1]
+    as_one_dump = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    assert embedded == as_one_dump and "<script>" not in embedded

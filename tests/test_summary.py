@@ -332,3 +332,18 @@ def test_scan_carries_manifest_columns_into_the_summary_groups(tmp_path):
     assert {r["municipality"]: r["grootte"] for r in _rows(out, "documents.csv")} == {"Lindenhoek": "groot", "Brugwaarde": "klein"}
     assert CliRunner().invoke(main, ["summary", str(out), "--by", "grootte", "-q"]).exit_code == 0
     assert {r["group"] for r in _rows(out)} == {"all", "groot", "klein"}
+
+
+@pytest.mark.parametrize("where", [10, (1 << 20) - 12, (1 << 20) + 3])  # the data's start before, across and after a 1 MiB chunk's end
+def test_issue_16_summary_goes_into_a_large_report_without_reading_it_whole(tmp_path, where):
+    from policyscan.summary import REPORT_BEGIN, REPORT_END, embed_in_report
+
+    data = '<script id="policyscan-data" type="application/json">{"tekst": "' + "Lindenhoek é–" * 300_000 + '"}</script>\n'
+    head = "<html>\n" + " " * where + "\n"
+    report = tmp_path / "report.html"
+    report.write_text(head + data + "</html>\n", encoding="utf-8")
+    assert embed_in_report(report, f"{REPORT_BEGIN}eerste{REPORT_END}")
+    assert report.read_text(encoding="utf-8") == head + f"{REPORT_BEGIN}eerste{REPORT_END}\n" + data + "</html>\n"
+    assert embed_in_report(report, f"{REPORT_BEGIN}tweede{REPORT_END}")
+    assert report.read_text(encoding="utf-8") == head + f"{REPORT_BEGIN}tweede{REPORT_END}\n" + data + "</html>\n"
+    assert not embed_in_report(tmp_path / "nergens.html", "x")

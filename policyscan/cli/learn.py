@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+from collections.abc import Iterator
 
 import click
 import numpy as np
@@ -144,16 +146,29 @@ def tag_cli(texts, model, as_json, explain, taxonomy) -> None:
         echo "Vrijwilligers bezoeken eenzame ouderen." | policyscan tag --json
     """
     clf = load_model(model, model_taxonomy(model, taxonomy))
-    lines = [t for t in texts if t != "-"]
-    if not lines:
-        lines = [line.strip() for line in sys.stdin if line.strip()]
-    for text, prediction in zip(lines, clf.predict(lines), strict=True):
+    for text, prediction in _tagged(clf, _texts(texts)):
         if as_json:
             click.echo(json.dumps({"text": text, "labels": list(prediction.labels), "scores": prediction.scores}, ensure_ascii=False))
         else:
             click.echo(f"{', '.join(prediction.labels) or '-'}\t{text}")
         if explain:
             _print_explanation(clf, text, prediction)
+
+
+#: Lines tagged at a time, so `tag` reads, tags and writes a long input in steps and its memory stays flat.
+TAG_BATCH = 2000
+
+
+def _texts(texts: tuple[str, ...]) -> Iterator[str]:
+    """The sentences given as arguments, else the non-empty lines of stdin as they are read."""
+    given = [t for t in texts if t != "-"]
+    return iter(given) if given else (line.strip() for line in sys.stdin if line.strip())
+
+
+def _tagged(clf: Model, texts: Iterator[str], size: int = TAG_BATCH) -> Iterator[tuple[str, Prediction]]:
+    """Each text with its prediction, tagged `size` texts at a time."""
+    while batch := list(itertools.islice(texts, size)):
+        yield from zip(batch, clf.predict(batch), strict=True)
 
 
 def _print_explanation(clf: Model, text: str, prediction: Prediction) -> None:
