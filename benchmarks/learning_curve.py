@@ -240,6 +240,24 @@ def plot(runs: Sequence[dict], path: Path) -> None:
     fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
 
 
+def curve(
+    items: Sequence[Annotation],
+    taxonomy: Taxonomy,
+    strategy: str,
+    seed: int,
+    steps: Sequence[int],
+    batch: int,
+    seed_size: int,
+    held_out: float,
+    cv: int,
+) -> dict:
+    """One strategy's curve for one seed (its own seed set and pool; the held-out part is the same for all)."""
+    started = time.perf_counter()
+    data = split(items, taxonomy.ids, held_out, seed_size, 2 * cv, seed)  # two positives of every label per fold
+    points = simulate(data, strategy, steps, batch, taxonomy, ModelSettings(cv=cv), seed)
+    return {"strategy": strategy, "seed": seed, "seconds": round(time.perf_counter() - started, 1), "points": points}
+
+
 def run(
     items: Sequence[Annotation],
     taxonomy: Taxonomy,
@@ -251,18 +269,28 @@ def run(
     held_out: float = 0.25,
     cv: int = 3,
     progress=None,
+    jobs: int = 1,
 ) -> dict:
-    """Every strategy's curve for every seed, and their summary: what the json file holds."""
-    settings = ModelSettings(cv=cv)
-    runs = []
-    for seed in seeds:
-        data = split(items, taxonomy.ids, held_out, seed_size, 2 * cv, seed)  # two positives of every label per fold
-        for strategy in strategies:
-            started = time.perf_counter()
-            points = simulate(data, strategy, steps, batch, taxonomy, settings, seed)
-            runs.append({"strategy": strategy, "seed": seed, "seconds": round(time.perf_counter() - started, 1), "points": points})
+    """Every strategy's curve for every seed (`jobs` curves at a time), and their summary: what the json file holds."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pairs = [(strategy, seed) for seed in seeds for strategy in strategies]
+    args = (steps, batch, seed_size, held_out, cv)
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(curve, items, taxonomy, strategy, seed, *args) for strategy, seed in pairs]
+            runs = []
+            for future in futures:
+                runs.append(future.result())
+                if progress:
+                    progress(runs[-1])
+    else:
+        runs = []
+        for strategy, seed in pairs:
+            runs.append(curve(items, taxonomy, strategy, seed, *args))
             if progress:
                 progress(runs[-1])
+    data = split(items, taxonomy.ids, held_out, seed_size, 2 * cv, seeds[-1])
     summary = summarise(runs, steps)
     return {
         "settings": {
@@ -297,6 +325,7 @@ def main() -> None:
     parser.add_argument("--seed-size", type=int, default=200)
     parser.add_argument("--held-out", type=float, default=0.25, help="share of the real-register documents held out")
     parser.add_argument("--cv", type=int, default=3, help="cross-validation folds for the thresholds (the shipped model: 5)")
+    parser.add_argument("--jobs", type=int, default=1, help="curves trained at the same time (one process each)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     taxonomy = load_taxonomy()
@@ -310,7 +339,17 @@ def main() -> None:
         print(f"{r['strategy']:<10} seed {r['seed']}: {r['seconds']:6.1f}s  at {last['added']}: {figures}", file=sys.stderr, flush=True)
 
     result = run(
-        items, taxonomy, args.strategies.split(","), range(args.seeds), steps, args.batch, args.seed_size, args.held_out, args.cv, progress
+        items,
+        taxonomy,
+        args.strategies.split(","),
+        range(args.seeds),
+        steps,
+        args.batch,
+        args.seed_size,
+        args.held_out,
+        args.cv,
+        progress,
+        args.jobs,
     )
     result["command"] = "python benchmarks/learning_curve.py " + " ".join(sys.argv[1:])
     result["seconds"] = round(time.perf_counter() - started, 1)
