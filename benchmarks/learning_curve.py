@@ -10,7 +10,7 @@ the held-out part: task micro-F1, task macro-F1 over the headline labels, instru
 risk_awareness F1.
 
     python benchmarks/learning_curve.py                    # uncertain, mixed, random; 3 seeds; 100 a round up to 800
-    python benchmarks/learning_curve.py --seeds 2 --cv 3   # what the README's table was made with
+    python benchmarks/learning_curve.py --seeds 2 --cv 3 --jobs 2   # what the README's table was made with
 
 Writes benchmarks/results/learning-curve.json (every run, the summary and the Markdown table) and
 benchmarks/results/learning-curve.png, and prints the table.
