@@ -221,11 +221,20 @@ def sample(
         raise SampleError(f"-n must be 1 or more (got {n})")
     thresholds = model_thresholds(model)
     _check_strategy(strategy, thresholds)
-    records = [r for r in read_sentences(results) if str(r.get("text", "")).strip()]
+    records = read_sentences(results)
     try:
         excluded = [a.text for a in read_many(exclude)] if exclude else []
     except AnnotationError as exc:
         raise SampleError(f"--exclude: {exc}") from exc
+    return choose(records, n, strategy, thresholds, excluded, seed)
+
+
+def choose(
+    records: Sequence[dict], n: int, strategy: str, thresholds: dict[str, float], excluded: Iterable[str] = (), seed: int = 0
+) -> list[Task]:
+    """Up to n of a scan's sentence records (as in sentences.jsonl) chosen by `strategy` against these thresholds, spread, without repeats."""
+    _check_strategy(strategy, thresholds)
+    records = [r for r in records if str(r.get("text", "")).strip()]
     rng = random.Random(seed)
     chosen = _Chosen(excluded)
     if strategy == "mixed":
