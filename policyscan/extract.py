@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +141,16 @@ def _collect(path: Path, raw_pages: Iterator[RawPage], limits: Limits) -> tuple[
 
 
 _PAGE_WARNING = re.compile(r"^page (\d+)(:| skipped:) (.*)$")
+
+
+READ_BY_OCR = "read by OCR"
+_OCR_WARNING = re.compile(rf"^pages? (\d+)(?:-(\d+))?: {READ_BY_OCR}$")
+
+
+def ocr_pages(warnings: Sequence[str]) -> int:
+    """How many pages a document's warnings say were read by OCR ("page 4: read by OCR", "pages 2-9: read by OCR")."""
+    found = (_OCR_WARNING.match(w) for w in warnings)
+    return sum(int(m[2] or m[1]) - int(m[1]) + 1 for m in found if m)
 
 
 def collapse_warnings(warnings: list[str]) -> list[str]:
@@ -271,7 +281,7 @@ def _extract_pdf(path: Path, engine: str, limits: Limits, ocr: bool | None) -> E
     warnings += [f"page {number}: rotated text not read" for number in rotated]
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
     read = [raw.number for raw in raw_pages if raw.ocr]
-    warnings += [f"page {number}: read by OCR" for number in read]
+    warnings += [f"page {number}: {READ_BY_OCR}" for number in read]
     words = sum(len(block.text.split()) for page in pages for block in page.blocks)
     if words < FEW_WORDS:
         warnings.append(

@@ -18,6 +18,7 @@ from dataclasses import Field, dataclass
 from pathlib import Path
 from typing import IO, get_args, get_type_hints
 
+from .extract import ocr_pages
 from .fileio import atomic_open
 from .process import DocumentResult
 from .profile import MEASURES, BestFirst, DerivedMeasures, Profile
@@ -241,6 +242,7 @@ DOCUMENT_COLUMNS_DEF = (
     Column("status", "string", "ok or failed"),
     Column("error", "string", "why the document failed", False),
     Column("pages", "integer", "pages read"),
+    Column("ocr_pages", "integer", "of those, pages read by OCR (--ocr)"),
     *_COUNTS,
     Column("warnings", "string", "page warnings, separated by '; '", False),
 )
@@ -269,6 +271,7 @@ def _document_cells(result: DocumentResult) -> list[object]:
         status,
         result.error,
         result.pages,
+        ocr_pages(result.warnings),
         len(result.sentences),
         result.characters,
         warnings,

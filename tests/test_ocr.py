@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from policyscan.errors import NoTextError
@@ -79,3 +81,31 @@ def test_issue_11_extract_ocr_option_reads_the_scan(scanned, tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["text"] for r in rows] == SENTENCES and all(r["ocr"] is True for r in rows)
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-nld is not installed")
+def test_issue_11_documents_csv_counts_the_pages_read_by_ocr(scanned, tmp_path, monkeypatch):
+    import csv
+    import shutil
+
+    from click.testing import CliRunner
+
+    from policyscan.cli import main
+
+    monkeypatch.setenv("POLICYSCAN_OCR", "")
+    folder = tmp_path / "in" / "Lindenhoek"
+    folder.mkdir(parents=True)
+    shutil.copy(scanned, folder / "scan.pdf")
+    shutil.copy(tmp_path / "tekst.pdf", folder / "tekst.pdf")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--no-cache", "--ocr"])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "out" / "documents.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = {Path(r["path"]).name: (r["pages"], r["ocr_pages"]) for r in csv.DictReader(handle)}
+    assert rows == {"scan.pdf": ("1", "1"), "tekst.pdf": ("1", "0")}
+
+
+def test_ocr_pages_reads_single_pages_and_folded_ranges():
+    from policyscan.extract import ocr_pages
+
+    assert ocr_pages(["page 3: rotated text not read", "pages 2-5: read by OCR", "page 9: read by OCR"]) == 5
+    assert ocr_pages([]) == 0
