@@ -104,6 +104,10 @@ class DocumentCache:
         self._write(entry, _to_json(extraction))
         return extraction
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry of `kind` ("sentences" or "tags") exists (it may still be damaged)."""
+        return self.enabled and self._entry(f"{kind}-v1", key).exists()
+
     def get_sentences(self, key: str) -> dict | None:
         """Cached sentences of a document (pages, warnings, sentence rows), or None."""
         return self._read(self._entry("sentences-v1", key)) if self.enabled else None

@@ -218,24 +218,113 @@ def process_all(
 ) -> Iterator[DocumentResult]:
     """Results in input order from up to `jobs` worker processes; a killed worker fails only the document it was reading.
 
+    With more than one worker, documents whose results are cached are read here and only the others go to
+    the workers (none are started when every result is cached); workers started by `start_workers` are used.
     `work` is what a worker runs per document (`process_document`); tests pass one that dies like a worker the OS kills.
     """
     workers = worker_count(jobs, len(documents))
     if workers == 1:
+        stop_workers()
         for document in documents:
             yield work(document, cache, engine, model)
         return
-    pool, alone = cf.ProcessPoolExecutor(max_workers=workers), _OneByOne(work)
+    cached = [_cache_entry_exists(document, cache, engine, model) for document in documents]
+    to_do = [document for document, hit in zip(documents, cached, strict=True) if not hit]
+    if not to_do:
+        stop_workers()
+    pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None
+    stop_workers()  # any other early pool
+    alone = _OneByOne(work)
     try:
-        futures = [pool.submit(work, document, cache, engine, model) for document in documents]
-        for document, future in zip(documents, futures, strict=True):
+        futures = iter([pool.submit(work, document, cache, engine, model) for document in to_do] if pool else [])
+        for document, hit in zip(documents, cached, strict=True):
+            if hit:
+                yield process_document(document, cache, engine, model)  # from the cache; rebuilt here if the entry is damaged
+                continue
             try:
-                yield future.result()
+                yield next(futures).result()
             except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
                 yield alone.process(document, cache, engine, model)
     finally:  # also on Ctrl-C or an abandoned batch: start no more documents
-        pool.shutdown(cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         alone.close()
+
+
+def _cache_entry_exists(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> bool:
+    """Whether the cache holds the document's final result (tagged with `model`, or its sentences without one)."""
+    try:
+        _, keys = _keys(document, cache, engine, model)
+    except OSError:
+        return False  # the worker reports the unreadable file
+    return keys is not None and cache.has(*(("tags", keys.tags) if keys.tags else ("sentences", keys.sentences)))
+
+
+#: Pools started by `start_workers` before the work was known, by number of workers.
+_EARLY: dict[int, cf.ProcessPoolExecutor] = {}
+
+
+def start_workers(jobs: int, documents: int, model: str | Path | None = None) -> None:
+    """Start the worker processes of a coming `process_all` now, so that they import the PDF engine and spaCy and load
+    the model while this process does its own start-up (imports, discovery, checking the model).
+
+    `documents` is at most how many documents there will be; no more workers are started than it and the cores allow.
+    """
+    workers = worker_count(jobs, documents)
+    if workers < 2 or workers in _EARLY:
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(None if model is None else str(model),))
+    pool.submit(int)  # the first task starts every worker (fork)
+    _EARLY[workers] = pool
+
+
+def stop_workers() -> None:
+    """Stop the workers `start_workers` started that no `process_all` took (every result was cached, or the run failed first)."""
+    while _EARLY:
+        _, pool = _EARLY.popitem()
+        processes = list(getattr(pool, "_processes", {}).values())  # still warming up: ended, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+
+
+def _started_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """The pool `start_workers` started (already running, possibly with a worker more than needed), else a new one."""
+    if _EARLY:
+        return _EARLY.pop(max(_EARLY))
+    return cf.ProcessPoolExecutor(max_workers=workers)
+
+
+def _warm_up(model: str | None) -> None:
+    """What a worker does first: import the PDF engine and spaCy, build the Dutch pipeline and load the model."""
+    try:
+        from .pdf import pdfium  # noqa: F401 (imported for its side effect: the engine is ready)
+        from .persist import ModelFolder
+        from .segment import load_nlp
+
+        load_nlp()
+        _loaded(str(ModelFolder.at(model).path))
+    except Exception:  # only a head start: the document that needs it reports the problem
+        pass
+    except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the main process reports it, not a traceback from each
+        pass
+
+
+def input_count(inputs: Iterable[str | Path], limit: int) -> int:
+    """How many documents the inputs may hold (files given, and files under folders with a document suffix), counted up to `limit`."""
+    from .corpus import SUFFIXES
+
+    count = 0
+    for given in inputs:
+        path = Path(given)
+        files = (p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES) if path.is_dir() else iter([path])
+        for _ in files:
+            count += 1
+            if count >= limit:
+                return count
+    return count
 
 
 class _OneByOne:

@@ -45,6 +45,17 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, tax
 
         policyscan scan corpus/ --manifest corpus/manifest.csv -o results/
     """
+    from ..process import input_count, start_workers, stop_workers
+
+    start_workers(jobs, input_count(inputs, jobs), model)  # they load spaCy and the model while this process starts up
+    try:
+        _scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine)
+    finally:
+        stop_workers()
+
+
+def _scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine) -> None:
+    """The scan itself, once the workers are starting."""
     from ..cache import DocumentCache
     from ..persist import model_taxonomy
     from ..progress import Progress
