@@ -164,7 +164,7 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
         result, tagged = _cached(document, cache, keys, model)
         if result is not None and (tagged or not model):
             return result
-        extraction = None if result else cache.get(document.path, engine=engine, digest=digest or None)
+        extraction = cache.get(document.path, engine=engine, digest=digest or None) if result is None else None
     except InputError as exc:
         return DocumentResult(document, error=exc.reason)
     except OSError as exc:
