@@ -38,6 +38,15 @@ test: setup
 corpus: setup
 	$(PY) scripts/build_corpus.py
 
+# Speed against pdftotext (poppler-utils, installed here when run as root with apt-get) and bare pypdfium2,
+# at 200 and 2,000 pages; the figures go to benchmarks/results/.
+bench: setup
+	@command -v pdftotext >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null 2>&1; } \
+		|| echo "pdftotext not installed: install poppler-utils to compare with it"
+	$(PY) benchmarks/bench.py --pages 200
+	$(PY) benchmarks/bench.py --pages 2000 --repeat 1
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

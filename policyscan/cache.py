@@ -1,4 +1,12 @@
-"""The document cache: extracted pages keyed by the file's content hash and the extractor version, and tagged sentences."""
+"""The document cache at three levels, each keyed by what it depends on.
+
+- pages: the file's content hash, the engine (and OCR) and the extractor version;
+- sentences: the same, plus the segmenter (`segment.nlp_key()`);
+- tags: the same, plus the model's identity.
+
+A rescan with a new model reads the sentences and only classifies again; a
+rescan of unchanged files with the same model reads the tags and loads nothing.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +48,11 @@ def _from_json(data: dict, path: str) -> Extraction:
             raise ValueError("block offsets out of range")
         pages.append(Page(int(p["number"]), text, blocks, bool(p.get("ocr", False))))
     return Extraction(path, tuple(pages), tuple(data["warnings"]))
+
+
+def sentence_key(digest: str, engine: str, pipeline: str) -> str:
+    """The cache key of a document's sentences: its content, the extractor and the segmenter."""
+    return hashlib.sha256("\n".join([digest, _variant(engine), EXTRACTOR_VERSION, pipeline]).encode()).hexdigest()
 
 
 def tag_key(digest: str, engine: str, pipeline: str, model: str) -> str:
@@ -90,6 +103,19 @@ class DocumentCache:
         extraction = extract_file(path, engine=engine)
         self._write(entry, _to_json(extraction))
         return extraction
+
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry of `kind` ("sentences" or "tags") exists (it may still be damaged)."""
+        return self.enabled and self._entry(f"{kind}-v1", key).exists()
+
+    def get_sentences(self, key: str) -> dict | None:
+        """Cached sentences of a document (pages, warnings, sentence rows), or None."""
+        return self._read(self._entry("sentences-v1", key)) if self.enabled else None
+
+    def put_sentences(self, key: str, data: dict) -> None:
+        """Cache a document's sentences."""
+        if self.enabled:
+            self._write(self._entry("sentences-v1", key), data)
 
     def get_tags(self, key: str) -> dict | None:
         """Cached tagged sentences of a document, or None."""

@@ -1,38 +1,43 @@
 """One document from file to tagged sentences, turning a bad file into a reported failure instead of a crash.
 
-Tagged sentences are cached by the file's content, the extractor, the
-segmenter and the model, so a rescan of unchanged files loads neither spaCy
-nor the model.
+Sentences are cached by the file's content, the extractor and the segmenter,
+and tagged sentences also by the model (see `cache`): a rescan of unchanged
+files loads neither spaCy nor the model, and a rescan with a new model only
+classifies again.
 """
 
 from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import contextlib
 import functools
 import json
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .cache import DocumentCache, tag_key
+from .cache import DocumentCache, sentence_key, tag_key
 from .corpus import Discovery, discover
 from .errors import InputError, NoDocumentsError, PolicyscanError, PolicyscanWarning
 from .extract import ENGINES
 from .fileio import file_hash
-from .model import Model
-from .persist import ModelFolder, load_model
 from .progress import counted, failed_note
-from .records import Document, Prediction, Problem, Sentence, TaggedSentence
-from .segment import load_nlp, nlp_key, segment
+from .records import Document, Extraction, Prediction, Problem, Sentence, TaggedSentence
+from .segment import nlp_key
 from .taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # the model (numpy) is imported when a document needs classifying, not for a cached rescan
+    from .model import Model
 
 
 @functools.lru_cache(maxsize=2)
 def _loaded(path: str) -> Model:
+    from .persist import load_model
+
     return load_model(path)
 
 
@@ -48,6 +53,8 @@ class ModelRef:
 
 def model_reference(path: str | Path | None, taxonomy: Taxonomy) -> ModelRef:
     """A checked reference to a model (files match the card, labels match the taxonomy); loaded only on a cache miss."""
+    from .persist import ModelFolder
+
     folder = ModelFolder.at(path)
     card = folder.verify(taxonomy)
     name = card.get("name", folder.name) + (f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else "")
@@ -98,18 +105,67 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))
 
 
+def _sentences_to_cache(result: DocumentResult) -> dict:
+    rows = [[s.page, s.section, s.text, s.start, s.end, s.ocr] for s in result.sentences]
+    return {"pages": result.pages, "warnings": list(result.warnings), "sentences": rows}
+
+
+def _sentences_from_cache(document: Document, data: dict) -> DocumentResult:
+    sentences = []
+    for index, (page, section, text, start, end, ocr) in enumerate(data["sentences"]):
+        if not (isinstance(text, str) and isinstance(page, int) and isinstance(start, int) and end == start + len(text)):
+            raise ValueError("damaged sentence row")
+        if section is not None and not isinstance(section, str):
+            raise ValueError("damaged section")
+        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr)))
+    notes = tuple(data["warnings"])
+    if not isinstance(data["pages"], int) or not all(isinstance(w, str) for w in notes):
+        raise ValueError("damaged entry")
+    characters = sum(len(s.text) for s in sentences)
+    return DocumentResult(document, tuple(sentences), (), data["pages"], characters, notes)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """A document's cache keys at the sentence and tag levels (no tag key without a model)."""
+
+    sentences: str
+    tags: str | None
+
+
+def _keys(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> tuple[str, _Keys | None]:
+    """The file's hash and its cache keys; neither when the cache is off."""
+    if not cache.enabled:
+        return "", None
+    digest, pipeline = file_hash(document.path), nlp_key()
+    tags = tag_key(digest, engine, pipeline, model.identity) if model else None
+    return digest, _Keys(sentence_key(digest, engine, pipeline), tags)
+
+
+def _cached(document: Document, cache: DocumentCache, keys: _Keys | None, model: ModelRef | None) -> tuple[DocumentResult | None, bool]:
+    """The document's result from the cache, else None, and whether it is tagged; a damaged entry counts as none."""
+    if keys is None:
+        return None, False
+    if keys.tags and (data := cache.get_tags(keys.tags)) is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return _from_cache(document, data, model.labels), True
+    if (data := cache.get_sentences(keys.sentences)) is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return _sentences_from_cache(document, data), False
+    return None, False
+
+
 def process_document(document: Document, cache: DocumentCache, engine: str = ENGINES[0], model: ModelRef | None = None) -> DocumentResult:
-    """Extract, segment and (with a model) tag one document; an unreadable file becomes a result with `error` set."""
+    """Extract, segment and (with a model) tag one document; an unreadable file becomes a result with `error` set.
+
+    Each step reads the cache first: tagged sentences, else sentences (spaCy is not loaded), else pages (the PDF is not parsed).
+    """
     try:
-        digest = file_hash(document.path) if cache.enabled else ""
-        key = tag_key(digest, engine, nlp_key(), model.identity) if model and cache.enabled else None
-        cached = cache.get_tags(key) if key else None
-        if cached is not None:
-            try:
-                return _from_cache(document, cached, model.labels)
-            except (ValueError, KeyError, TypeError):
-                pass  # a damaged entry is rebuilt
-        extraction = cache.get(document.path, engine=engine, digest=digest or None)
+        digest, keys = _keys(document, cache, engine, model)
+        result, tagged = _cached(document, cache, keys, model)
+        if result is not None and (tagged or not model):
+            return result
+        extraction = cache.get(document.path, engine=engine, digest=digest or None) if result is None else None
     except InputError as exc:
         return DocumentResult(document, error=exc.reason)
     except OSError as exc:
@@ -117,19 +173,30 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
     except Exception as exc:  # an unforeseen parser failure must not stop a batch
         return DocumentResult(document, error=f"extraction failed ({type(exc).__name__}: {exc})")
     try:  # every stage after extraction, too, fails one document and never the batch
-        sentences = tuple(segment(extraction, document.doc_id, load_nlp()))
-        predictions = tuple(_loaded(model.path).predict([s.text for s in sentences])) if model else ()
+        if result is None:
+            result = _segmented(document, extraction)
+            if keys:
+                cache.put_sentences(keys.sentences, _sentences_to_cache(result))
+        if model:
+            result = replace(result, predictions=tuple(_loaded(model.path).predict([s.text for s in result.sentences])))
     except PolicyscanError as exc:
         if not isinstance(exc, InputError):
             raise  # a model or set-up problem concerns the whole run
         return DocumentResult(document, error=exc.reason)
     except Exception as exc:
         return DocumentResult(document, error=f"sentence splitting or tagging failed ({type(exc).__name__}: {exc})")
-    characters = sum(len(s.text) for s in sentences)
-    result = DocumentResult(document, sentences, predictions, len(extraction.pages), characters, extraction.warnings)
-    if key:
-        cache.put_tags(key, _to_cache(result, model.labels))
+    if keys and keys.tags:
+        cache.put_tags(keys.tags, _to_cache(result, model.labels))
     return result
+
+
+def _segmented(document: Document, extraction: Extraction) -> DocumentResult:
+    """The document's sentences, split with spaCy (loaded on first use)."""
+    from .segment import load_nlp, segment
+
+    sentences = tuple(segment(extraction, document.doc_id, load_nlp()))
+    characters = sum(len(s.text) for s in sentences)
+    return DocumentResult(document, sentences, (), len(extraction.pages), characters, extraction.warnings)
 
 
 #: Why a document failed when the process reading it was killed (by the OS for lack of memory, or by a signal).
@@ -152,25 +219,115 @@ def process_all(
 ) -> Iterator[DocumentResult]:
     """Results in input order from up to `jobs` worker processes; a killed worker fails only the document it was reading.
 
+    With more than one worker, documents whose results are cached are read here and only the others go to
+    the workers (none are started when every result is cached); workers started by `start_workers` are used.
     `work` is what a worker runs per document (`process_document`); tests pass one that dies like a worker the OS kills.
     """
     workers = worker_count(jobs, len(documents))
     if workers == 1:
+        stop_workers()
         for document in documents:
             yield work(document, cache, engine, model)
         return
-    pool, alone = cf.ProcessPoolExecutor(max_workers=workers), _OneByOne(work)
+    cached = [_cache_entry_exists(document, cache, engine, model) for document in documents]
+    to_do = [document for document, hit in zip(documents, cached, strict=True) if not hit]
+    if not to_do:
+        stop_workers()
+    pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None
+    stop_workers()  # any other early pool
+    alone = _OneByOne(work)
     try:
-        futures = collections.deque(pool.submit(work, document, cache, engine, model) for document in documents)
-        for document in documents:
-            future = futures.popleft()  # a result handed on is not kept: memory stays flat on large batches
+        futures = (
+            collections.deque(pool.submit(work, document, cache, engine, model) for document in to_do) if pool else collections.deque()
+        )
+        for document, hit in zip(documents, cached, strict=True):
+            if hit:
+                yield process_document(document, cache, engine, model)  # from the cache; rebuilt here if the entry is damaged
+                continue
             try:
-                yield future.result()
+                yield futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
             except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
                 yield alone.process(document, cache, engine, model)
     finally:  # also on Ctrl-C or an abandoned batch: start no more documents
-        pool.shutdown(cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         alone.close()
+
+
+def _cache_entry_exists(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> bool:
+    """Whether the cache holds the document's final result (tagged with `model`, or its sentences without one)."""
+    try:
+        _, keys = _keys(document, cache, engine, model)
+    except OSError:
+        return False  # the worker reports the unreadable file
+    return keys is not None and cache.has(*(("tags", keys.tags) if keys.tags else ("sentences", keys.sentences)))
+
+
+#: Pools started by `start_workers` before the work was known, by number of workers.
+_EARLY: dict[int, cf.ProcessPoolExecutor] = {}
+
+
+def start_workers(jobs: int, documents: int, model: str | Path | None = None) -> None:
+    """Start the worker processes of a coming `process_all` now, so that they import the PDF engine and spaCy and load
+    the model while this process does its own start-up (imports, discovery, checking the model).
+
+    `documents` is at most how many documents there will be; no more workers are started than it and the cores allow.
+    """
+    workers = worker_count(jobs, documents)
+    if workers < 2 or workers in _EARLY:
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(None if model is None else str(model),))
+    pool.submit(int)  # the first task starts every worker (fork)
+    _EARLY[workers] = pool
+
+
+def stop_workers() -> None:
+    """Stop the workers `start_workers` started that no `process_all` took (every result was cached, or the run failed first)."""
+    while _EARLY:
+        _, pool = _EARLY.popitem()
+        processes = list(getattr(pool, "_processes", {}).values())  # still warming up: ended, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+
+
+def _started_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """The pool `start_workers` started (already running, possibly with a worker more than needed), else a new one."""
+    if _EARLY:
+        return _EARLY.pop(max(_EARLY))
+    return cf.ProcessPoolExecutor(max_workers=workers)
+
+
+def _warm_up(model: str | None) -> None:
+    """What a worker does first: import the PDF engine and spaCy, build the Dutch pipeline and load the model."""
+    try:
+        from .pdf import pdfium  # noqa: F401 (imported for its side effect: the engine is ready)
+        from .persist import ModelFolder
+        from .segment import load_nlp
+
+        load_nlp()
+        _loaded(str(ModelFolder.at(model).path))
+    except Exception:  # only a head start: the document that needs it reports the problem
+        pass
+    except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the main process reports it, not a traceback from each
+        pass
+
+
+def input_count(inputs: Iterable[str | Path], limit: int) -> int:
+    """How many documents the inputs may hold (files given, and files under folders with a document suffix), counted up to `limit`."""
+    from .corpus import SUFFIXES
+
+    count = 0
+    for given in inputs:
+        path = Path(given)
+        files = (p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES) if path.is_dir() else iter([path])
+        for _ in files:
+            count += 1
+            if count >= limit:
+                return count
+    return count
 
 
 class _OneByOne:

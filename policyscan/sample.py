@@ -12,7 +12,6 @@ from pathlib import Path
 from .annotations import Annotation, read_many, write_annotations
 from .errors import AnnotationError, PolicyscanError
 from .fileio import read_text
-from .persist import ModelFolder
 from .taxonomy import Taxonomy
 
 #: Task formats on the command line, each with the annotations.FORMATS name it is written as.
@@ -98,6 +97,8 @@ def read_sentences(results: str | Path) -> list[dict]:
 
 def model_thresholds(model: str | Path | None = None) -> dict[str, float]:
     """The per-label thresholds in the model card (default model: $POLICYSCAN_MODEL or the shipped one)."""
+    from .persist import ModelFolder  # numpy comes with it: imported when a sample is drawn, not with the command line
+
     folder = ModelFolder.at(model)
     card = folder.card()
     thresholds = card.get("thresholds") or {}

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from .records import Extraction, Sentence
 
@@ -78,6 +78,7 @@ def _nlp_key(wanted: str) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _load_nlp(prefer: str) -> Language:
+    """Built once per process and pipeline name."""
     import spacy
     from spacy.language import Language
 
@@ -90,11 +91,101 @@ def _load_nlp(prefer: str) -> Language:
         except OSError:
             nlp = None
     if nlp is None:
-        nlp = spacy.blank("nl")
+        nlp = _blank_dutch()
     _add_abbreviations(nlp)
     nlp.add_pipe("sentencizer", first=True)
     nlp.add_pipe("policyscan_boundaries", after="sentencizer")
     return nlp
+
+
+def _blank_dutch() -> Language:
+    """spaCy's blank Dutch pipeline, whose tokenizer takes up each of its ~4,700 exceptions only when a text may use it.
+
+    Loading them all takes 0.5-2 s (most of the time a one-document run spends in spaCy); see `SpecialCasesOnDemand`.
+    """
+    from spacy.lang.nl import Dutch
+
+    class NoExceptions(Dutch.Defaults):
+        tokenizer_exceptions: ClassVar[dict] = {}
+
+    class LazyDutch(Dutch):
+        Defaults = NoExceptions
+
+    nlp = LazyDutch()
+    nlp.tokenizer = SpecialCasesOnDemand(nlp.tokenizer, Dutch.Defaults.tokenizer_exceptions)
+    return nlp
+
+
+class SpecialCasesOnDemand:
+    """A spaCy tokenizer that takes up a special case (such as "o.a." or "bijv.") just before the first text that may use it.
+
+    Tokens come out exactly as with every special case loaded up front: a special case
+    acts only where its text occurs, or where its tokens follow each other separated by
+    single spaces (spaCy's matcher for special cases that straddle affixes), and either
+    way its text occurs in the text with the spaces removed. Cases that end in "." (nearly
+    all) are looked for at each "." of that text; the few others are loaded at once.
+
+    New cases are loaded by resetting the tokenizer's rules, which starts its cache afresh
+    (adding them one by one to a filled cache slows every later call); after
+    `MAX_RELOADS` such resets every remaining case is loaded, so the cost never exceeds
+    about twice that of loading them all up front.
+    """
+
+    MAX_RELOADS = 4
+
+    def __init__(self, tokenizer: object, rules: dict[str, list[dict]]) -> None:
+        self.tokenizer = tokenizer
+        self.pending = {text: substrings for text, substrings in rules.items() if text.endswith(".")}
+        self.lengths = sorted({len(text) for text in self.pending})
+        self.reloads = 0
+        tokenizer.rules = {text: substrings for text, substrings in rules.items() if text not in self.pending}
+
+    def __call__(self, text: str) -> Doc:
+        """The text's tokens, once the special cases it may use are loaded."""
+        self.prepare((text,))
+        return self.tokenizer(text)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Load, in one go, the special cases that these texts may use."""
+        if not self.pending:
+            return
+        found: dict[str, list[dict]] = {}
+        for text in texts:
+            if "." in text:
+                self._find(text.replace(" ", ""), found)
+        if not found:
+            return
+        self.reloads += 1
+        if self.reloads > self.MAX_RELOADS:
+            found, self.pending = self.pending, {}
+        for text in found:
+            self.pending.pop(text, None)
+        self.tokenizer.rules = {**self.tokenizer.rules, **found}
+
+    def add_special_case(self, text: str, substrings: list[dict]) -> None:
+        """Add a special case: looked for like the others when it ends in "." and is not loaded yet."""
+        if text.endswith(".") and text not in self.tokenizer.rules:
+            self.pending[text] = substrings
+            self.lengths = sorted(set(self.lengths) | {len(text)})
+        else:
+            self.tokenizer.add_special_case(text, substrings)
+
+    def _find(self, squeezed: str, found: dict[str, list[dict]]) -> None:
+        """Add to `found` the pending cases that end at a "." of `squeezed`."""
+        pending, dot = self.pending, squeezed.find(".")
+        while dot >= 0:
+            end = dot + 1
+            for length in self.lengths:
+                if length > end:
+                    break
+                if (candidate := squeezed[end - length : end]) in pending:
+                    found[candidate] = pending[candidate]
+            dot = squeezed.find(".", end)
+
+    def __getattr__(self, name: str) -> object:
+        if name == "tokenizer":  # not set yet (while unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.tokenizer, name)
 
 
 def nlp_id(nlp: Language) -> str:
@@ -139,6 +230,7 @@ def _within(units: Iterable[tuple[int, str | None, int, str]], limit: int) -> It
 
 def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[Sentence]:
     units = list(_within(_units(extraction), nlp.max_length - 1))
+    _prepare(nlp, [u[3] for u in units])
     read_by_ocr = {p.number for p in extraction.pages if p.ocr}
     index = 0
     docs = nlp.pipe((u[3] for u in units), batch_size=256)
@@ -155,4 +247,12 @@ def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[S
 def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[str]:
     """Plain texts -> sentences, with the same rules as documents."""
     nlp = nlp or load_nlp()
+    texts = list(texts)
+    _prepare(nlp, texts)
     return [s.text.strip() for doc in nlp.pipe(texts) for s in doc.sents if _LETTER.search(s.text)]
+
+
+def _prepare(nlp: Language, texts: list[str]) -> None:
+    """Let a tokenizer that loads special cases on demand load those of a whole batch at once."""
+    if isinstance(nlp.tokenizer, SpecialCasesOnDemand):
+        nlp.tokenizer.prepare(texts)

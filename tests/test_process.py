@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import pytest
 
 from policyscan.cache import DocumentCache
 from policyscan.corpus import find_documents
-from policyscan.process import KILLED, process_all, process_document, worker_count
+from policyscan.process import KILLED, input_count, process_all, process_document, start_workers, stop_workers, worker_count
 from policyscan.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +80,45 @@ def test_issue_12_ctrl_c_exits_130(suite, tmp_path):
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert stderr.rstrip().endswith("interrupted") and "Traceback" not in stderr
+
+
+def fail_always(document: Document, cache: DocumentCache, engine: str, model: None) -> object:
+    """A worker that must not be asked: it fails every document it gets."""
+    raise AssertionError(f"a worker was asked for {document.path}")
+
+
+def test_cached_results_are_read_in_this_process_and_start_no_worker(suite, tmp_path):
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        shutil.copy(suite["root"] / "brief.pdf", tmp_path / f"{name}")
+    documents, _ = find_documents([tmp_path])
+    cache = DocumentCache(tmp_path / "cache")
+    first = list(process_all(documents, cache, jobs=1))
+    again = list(process_all(documents, cache, jobs=2, work=fail_always))
+    assert again == first and all(r.error is None and r.sentences for r in again)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(CORES < 2, reason="worker processes are started only on a machine with two cores or more")
+def test_workers_started_early_do_the_work_and_none_is_left_behind(suite, tmp_path):
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        shutil.copy(suite["root"] / "brief.pdf", tmp_path / name)
+    documents, _ = find_documents([tmp_path])
+    alone = [process_document(d, DocumentCache(enabled=False)) for d in documents]
+    start_workers(2, input_count([tmp_path], 2))
+    early = {p.pid for p in multiprocessing.active_children()}
+    assert len(early) == 2
+    workers_used = set()
+
+    results = []
+    for result in process_all(documents, DocumentCache(enabled=False), jobs=2, work=process_document):
+        workers_used |= {p.pid for p in multiprocessing.active_children()}
+        results.append(result)
+    assert results == alone
+    assert workers_used == early  # the early workers did the work; no others were started
+    assert multiprocessing.active_children() == []
+
+
+def test_unused_early_workers_are_stopped():
+    start_workers(2, 5)
+    stop_workers()
+    assert multiprocessing.active_children() == []

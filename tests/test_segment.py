@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyscan.records import Block, Extraction, Page
-from policyscan.segment import nlp_id, segment, split_sentences
+from policyscan.segment import ABBREVIATIONS, SpecialCasesOnDemand, _add_abbreviations, _load_nlp, nlp_id, segment, split_sentences
 
 POOL = [
     "De gemeente ondersteunt o.a. het vrijwilligerspunt en de mantelzorgcoördinator.",
@@ -48,3 +50,73 @@ def test_offsets_recover_sentences_and_nothing_is_lost(nlp, paragraphs):
     assert [s.index for s in sentences] == list(range(len(sentences)))
     for sentence in sentences:
         assert page_text[sentence.start : sentence.end] == sentence.text
+
+
+# The blank pipeline's tokenizer loads its special cases on demand; tokens and sentences must equal those of spaCy's own.
+
+
+@functools.cache
+def _all_up_front():
+    """spaCy's blank Dutch pipeline with every special case loaded at once, and the same rules as load_nlp."""
+    import spacy
+
+    nlp = spacy.blank("nl")
+    _add_abbreviations(nlp)
+    nlp.add_pipe("sentencizer", first=True)
+    nlp.add_pipe("policyscan_boundaries", after="sentencizer")
+    return nlp
+
+
+def _analysis(nlp, texts: list[str]) -> list[tuple]:
+    return [(tuple(t.text for t in doc), tuple(s.start_char for s in doc.sents)) for doc in nlp.pipe(texts)]
+
+
+@functools.cache
+def _exceptions() -> list[str]:
+    from spacy.lang.nl import Dutch
+
+    return sorted(Dutch.Defaults.tokenizer_exceptions)
+
+
+PIECES = [
+    "Vrijwilligers",
+    "zetten zich in",
+    "voor de buurt",
+    "in Lindenhoek",
+    "Brugwaarde",
+    "'t",
+    "a.s",
+    ".",
+    "(",
+    ")",
+    ",",
+    "?",
+    "1.200",
+    "€ 2.500",
+    "Dat is alles.",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(PIECES), st.sampled_from(ABBREVIATIONS), st.integers(0, 4717)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(st.sampled_from([" ", " ", " ", "", "\n", "  "]), min_size=30, max_size=30),
+)
+def test_special_cases_on_demand_tokenize_exactly_like_all_up_front(pieces, gaps):
+    exceptions = _exceptions()
+    words = [exceptions[p % len(exceptions)] if isinstance(p, int) else p for p in pieces]
+    text = "".join(w + g for w, g in zip(words, gaps, strict=False)).strip() or "."
+    fresh = _load_nlp.__wrapped__("blank")  # a new pipeline: nothing loaded before this text
+    assert _analysis(fresh, [text, text.lower()]) == _analysis(_all_up_front(), [text, text.lower()])
+
+
+def test_special_cases_on_demand_across_documents(nlp):
+    texts = [" ".join(POOL), "Wij zien u a.s. maandag, resp. dinsdag.", "Zie blz. 4 e.v. en Bijl. 2.", "Hij zei 't. Daarna ging hij."]
+    texts += [f"Het woord {e} staat hier. En dan verder." for e in _exceptions()[::97]]
+    on_demand = _load_nlp.__wrapped__("blank")
+    assert [_analysis(on_demand, [t]) for t in texts] == [_analysis(_all_up_front(), [t]) for t in texts]
+    assert isinstance(on_demand.tokenizer, SpecialCasesOnDemand) and on_demand.tokenizer.reloads > 1

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from ..agreement import Agreement, Figures, agreement
-from ..annotations import FORMATS, counts_table, read_many, statistics, write_annotations
-from ..fileio import refuse_overwrite
-from ..taxonomy import load_taxonomy
+from ..annotations import FORMATS
 from ._common import format_option, taxonomy_option, warn
+
+if TYPE_CHECKING:  # the commands import what they use when they run, so that --help starts fast
+    from ..agreement import Agreement, Figures
 
 
 @click.group()
@@ -31,6 +32,9 @@ def annotations_stats(files: tuple[str, ...], taxonomy: str | None, fmt: str | N
 
         policyscan annotations stats annotations/
     """
+    from ..annotations import counts_table, read_many, statistics
+    from ..taxonomy import load_taxonomy
+
     tax = load_taxonomy(taxonomy)
     stats = statistics(read_many(files, tax, fmt), tax)
     if as_json:
@@ -72,6 +76,10 @@ def annotations_convert(source: str, output: str, to: str, fmt: str | None, taxo
 
         policyscan annotations convert batch.jsonl -o batch-ls.json --to labelstudio
     """
+    from ..annotations import read_many, write_annotations
+    from ..fileio import refuse_overwrite
+    from ..taxonomy import load_taxonomy
+
     refuse_overwrite(output, force)
     tax = load_taxonomy(taxonomy)
     items = read_many([source], tax, fmt)
@@ -96,6 +104,11 @@ def annotations_agreement(
 
         policyscan annotations agreement coder-a.jsonl coder-b.jsonl --disagreements to-adjudicate.jsonl
     """
+    from ..agreement import agreement
+    from ..annotations import read_many, write_annotations
+    from ..fileio import refuse_overwrite
+    from ..taxonomy import load_taxonomy
+
     if disagreements:
         refuse_overwrite(disagreements, force)
     tax = load_taxonomy(taxonomy)

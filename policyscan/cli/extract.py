@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..cache import DocumentCache
-from ..fileio import output_kind
-from ..process import DocumentResult, extract_corpus
-from ..progress import Progress
 from ._common import cache_options, finish, output_stream, warn
+
+if TYPE_CHECKING:
+    from ..process import DocumentResult
 
 
 @click.command()
@@ -28,6 +28,10 @@ def extract(inputs: tuple[str, ...], output: str, quiet: bool, no_cache: bool, c
 
         policyscan extract corpus/ -o sentences.jsonl
     """
+    from ..cache import DocumentCache
+    from ..fileio import output_kind
+    from ..process import extract_corpus
+    from ..progress import Progress
 
     def on_document(result: DocumentResult) -> None:
         bar.advance(extra=Path(result.document.path).name)

@@ -6,7 +6,6 @@ import json
 
 import click
 
-from ..taxonomy import load_taxonomy
 from ._common import taxonomy_option
 
 
@@ -20,6 +19,8 @@ def labels(taxonomy: str | None, as_json: bool) -> None:
 
         policyscan labels
     """
+    from ..taxonomy import load_taxonomy
+
     tax = load_taxonomy(taxonomy)
     if as_json:
         click.echo(json.dumps(tax.to_dict(), ensure_ascii=False, indent=2))

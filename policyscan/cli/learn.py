@@ -6,16 +6,15 @@ import itertools
 import json
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
-from ..model import Model, ModelSettings
-from ..persist import load_model, model_taxonomy
-from ..records import Prediction
-from ..taxonomy import load_taxonomy
-from ..training import evaluate, load_training_data, train
 from ._common import format_option, model_option, model_taxonomy_option, taxonomy_option, warn
+
+if TYPE_CHECKING:  # the commands import what they use when they run, so that --help starts fast
+    from ..model import Model
+    from ..records import Prediction
 
 
 def _num(value: float | None) -> str:
@@ -86,6 +85,10 @@ def train_cli(files, output, cv, seed, with_default, dev, real_dev, force, taxon
 
         policyscan train annotations/ -o models/mine
     """
+    from ..model import ModelSettings
+    from ..taxonomy import load_taxonomy
+    from ..training import load_training_data, train
+
     tax = load_taxonomy(taxonomy)
     items, conflicts = load_training_data(list(files), tax, with_default, fmt)
     for conflict in conflicts:
@@ -116,6 +119,9 @@ def evaluate_cli(files, model, as_json, n_errors, taxonomy, fmt) -> None:
 
         policyscan evaluate policyscan/data/example-eval.jsonl --json
     """
+    from ..persist import model_taxonomy
+    from ..training import evaluate
+
     result = evaluate(list(files), model_taxonomy(model, taxonomy), model, fmt, n_errors)
     for conflict in result.conflicts:
         warn(f"warning: {conflict.describe()}")
@@ -145,6 +151,8 @@ def tag_cli(texts, model, as_json, explain, taxonomy) -> None:
 
         echo "Vrijwilligers bezoeken eenzame ouderen." | policyscan tag --json
     """
+    from ..persist import load_model, model_taxonomy
+
     clf = load_model(model, model_taxonomy(model, taxonomy))
     for text, prediction in _tagged(clf, _texts(texts)):
         if as_json:
@@ -172,6 +180,8 @@ def _tagged(clf: Model, texts: Iterator[str], size: int = TAG_BATCH) -> Iterator
 
 
 def _print_explanation(clf: Model, text: str, prediction: Prediction) -> None:
+    import numpy as np
+
     pushed = clf.explain(text)
     order = np.argsort([-prediction.scores[label] for label in clf.labels])
     for j in order[:4]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..corpus import discover
-from ..progress import counted
 from ._common import finish, warn
 
 COLUMNS = ("path", "municipality", "code", "source", "match", "note")
@@ -26,6 +24,9 @@ def municipalities(inputs: tuple[str, ...], manifest: str | None, quiet: bool) -
 
         policyscan municipalities corpus/ --manifest corpus/manifest.csv
     """
+    from ..corpus import discover
+    from ..progress import counted
+
     found = discover(list(inputs), manifest)
     click.echo("\t".join(COLUMNS))
     for row in found.mapping:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..fileio import refuse_overwrite
-from ..persist import ModelFolder
-from ..sample import TASK_FORMATS, sample, write_tasks
+from ..sample import TASK_FORMATS
 from ._common import model_option, warn
 
 
@@ -37,6 +35,10 @@ def sample_cli(
 
         policyscan sample results/ -n 200 -o tasks.jsonl --exclude annotations/
     """
+    from ..fileio import refuse_overwrite
+    from ..persist import ModelFolder
+    from ..sample import sample, write_tasks
+
     refuse_overwrite(output, force)
     tasks = sample(results, n, strategy, exclude, seed, model)
     write_tasks(tasks, output, fmt, ModelFolder.at(model).taxonomy())

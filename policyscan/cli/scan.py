@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..cache import DocumentCache
 from ..errors import OutputOverlapsInputError
-from ..persist import model_taxonomy
-from ..process import DocumentResult
-from ..progress import Progress
-from ..scan import scan as run_scan
 from ._common import cache_options, finish, model_taxonomy_option, warn
+
+if TYPE_CHECKING:
+    from ..process import DocumentResult
 
 
 class OverlapUsageError(click.ClickException):
@@ -46,6 +45,21 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, tax
 
         policyscan scan corpus/ --manifest corpus/manifest.csv -o results/
     """
+    from ..process import input_count, start_workers, stop_workers
+
+    start_workers(jobs, input_count(inputs, jobs), model)  # they load spaCy and the model while this process starts up
+    try:
+        _scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine)
+    finally:
+        stop_workers()
+
+
+def _scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine) -> None:
+    """The scan itself, once the workers are starting."""
+    from ..cache import DocumentCache
+    from ..persist import model_taxonomy
+    from ..progress import Progress
+    from ..scan import scan as run_scan
 
     def on_document(result: DocumentResult) -> None:
         bar.advance(extra=f"{Path(result.document.path).name} ({result.pages} pages)")

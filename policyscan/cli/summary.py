@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..compare import compare as run_compare
-from ..persist import ModelFolder
-from ..summary import write_summary
-from ..taxonomy import load_taxonomy
 from ._common import model_option, warn
 
 
@@ -31,6 +27,10 @@ def summary_cli(results, by, model, min_sentences, seed, quiet) -> None:
 
         policyscan summary results/ --by province
     """
+    from ..persist import ModelFolder
+    from ..summary import write_summary
+    from ..taxonomy import load_taxonomy
+
     card = ModelFolder.at(model).card()
     summary = write_summary(results, load_taxonomy(), card, by=by, min_sentences=min_sentences, seed=seed)
     if not quiet:
@@ -64,6 +64,9 @@ def compare_cli(old, new, outdir, force, quiet) -> None:
 
         policyscan compare results-2021/ results-2025/ -o change/
     """
+    from ..compare import compare as run_compare
+    from ..taxonomy import load_taxonomy
+
     result = run_compare(old, new, outdir, load_taxonomy(), force=force)
     if not quiet:
         changed = sum(1 for row in result.cells if row[7] in ("gained", "lost"))
