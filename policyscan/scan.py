@@ -411,10 +411,12 @@ def scan(
     with results_folder(Path(outdir), force, protected, on_warning) as folder:
         card = ModelFolder.at(ref.path).card()
         with ScanWriter(folder, taxonomy, documents, problems, ref.name, min_sentences) as writer:
-            for result in process_all(documents, cache or DocumentCache(), engine, jobs, ref):
+            cache = cache or DocumentCache()
+            for result in process_all(documents, cache, engine, jobs, ref):
                 writer.add(result)
                 if on_document:
                     on_document(result)
             summary = writer.finish(card)
-        write_summary(folder, taxonomy, card, min_sentences=min_sentences)
+        plots = cache.directory / "plots-v1" if cache.enabled else None
+        write_summary(folder, taxonomy, card, min_sentences=min_sentences, plot_cache=plots)
     return replace(summary, seconds=round(time.monotonic() - started, 2))

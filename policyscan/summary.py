@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import html
 import math
 import shutil
@@ -499,13 +500,18 @@ def embed_in_report(report: Path, section: str) -> bool:
     return True
 
 
-def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy) -> dict[str, bytes]:
-    """Write the three summary plots (all municipalities) as SVG and PNG into `folder`; their PNG bytes by name."""
-    from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure  # matplotlib only when drawing
+_PLOT_NAMES = ("summary_presence", "summary_risk", "summary_breadth")
 
+
+def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy, cache: Path | None = None) -> dict[str, bytes]:
+    """Write the three summary plots (all municipalities) as SVG and PNG into `folder`; their PNG bytes by name.
+
+    With `cache`, plots drawn before from the same figures (and the same drawing code and matplotlib) are copied from
+    there instead of drawn again: a rescan that changes nothing needs no matplotlib.
+    """
     rows = summary.group()
     bars = [
-        Bar(r.name, taxonomy.get(r.key).domain, r.share or 0.0, r.bootstrap_low, r.bootstrap_high, r.error_low, r.error_high)
+        (r.name, taxonomy.get(r.key).domain, r.share or 0.0, r.bootstrap_low, r.bootstrap_high, r.error_low, r.error_high)
         for r in rows
         if r.measure == "label"
     ]
@@ -514,12 +520,59 @@ def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxono
         flagged = table.present[:, taxonomy.ids.index(roles.risk)] & ~table.present[:, taxonomy.ids.index(roles.safeguard)]
     x_label = taxonomy.get(roles.risk).name_nl if roles.risk else "instrumentalisering"
     y_label = taxonomy.get(roles.safeguard).name_nl if roles.safeguard else "aandacht voor het risico"
+    breadth = [r.count for r in rows if r.measure == "breadth"]
+    risk = (np.asarray(table.instrumentalisation_per_1000, dtype=float), np.asarray(table.risk_awareness_per_1000, dtype=float))
+    stored = cache / _plot_key(bars, summary.municipalities, risk, flagged, x_label, y_label, breadth) if cache else None
+    if stored is not None and (copied := _copy_plots(stored, folder)) is not None:
+        return copied
+    from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure  # matplotlib only when drawing
+
     figures = {
-        "summary_presence": presence_figure(bars, summary.municipalities),
-        "summary_risk": risk_figure(table.instrumentalisation_per_1000, table.risk_awareness_per_1000, flagged, x_label, y_label),
-        "summary_breadth": breadth_figure([r.count for r in rows if r.measure == "breadth"], summary.municipalities),
+        "summary_presence": presence_figure([Bar(*bar) for bar in bars], summary.municipalities),
+        "summary_risk": risk_figure(*risk, flagged, x_label, y_label),
+        "summary_breadth": breadth_figure(breadth, summary.municipalities),
     }
-    return {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+    images = {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+    if stored is not None:
+        _store_plots(folder, stored)
+    return images
+
+
+def _plot_key(*inputs: object) -> str:
+    """A digest of what the plots show, the drawing code and matplotlib's version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256((Path(__file__).parent / "plots.py").read_bytes())
+    digest.update(version("matplotlib").encode())
+    for item in inputs:
+        if isinstance(item, tuple) and item and isinstance(item[0], np.ndarray):
+            item = [a.tobytes() for a in item]
+        digest.update(repr(item.tobytes() if isinstance(item, np.ndarray) else item).encode())
+    return digest.hexdigest()
+
+
+def _copy_plots(stored: Path, folder: Path) -> dict[str, bytes] | None:
+    """The plots stored under `stored`, copied into `folder` (their PNG bytes by name), or None when any is missing."""
+    try:
+        files = {f"{name}.{fmt}": (stored / f"{name}.{fmt}").read_bytes() for name in _PLOT_NAMES for fmt in ("svg", "png")}
+    except OSError:
+        return None
+    for file, data in files.items():
+        with atomic_open(folder / file, "wb") as handle:
+            handle.write(data)
+    return {name: files[f"{name}.png"] for name in _PLOT_NAMES}
+
+
+def _store_plots(folder: Path, stored: Path) -> None:
+    """Keep the plots just drawn in `folder` under `stored`; a cache that cannot be written is skipped."""
+    try:
+        stored.mkdir(parents=True, exist_ok=True)
+        for name in _PLOT_NAMES:
+            for fmt in ("svg", "png"):
+                with atomic_open(stored / f"{name}.{fmt}", "wb") as handle:
+                    handle.write((folder / f"{name}.{fmt}").read_bytes())
+    except OSError:
+        pass
 
 
 #: The files write_summary puts into a results folder.
@@ -535,15 +588,18 @@ def write_summary(
     by: str | None = None,
     min_sentences: int | None = None,
     seed: int = 0,
+    plot_cache: str | Path | None = None,
 ) -> Summary:
-    """Write summary.csv, summary.md and the plots (SVG, PNG) into a results folder, and the summary section into its report."""
+    """Write summary.csv, summary.md and the plots (SVG, PNG) into a results folder, and the summary section into its report.
+
+    With `plot_cache` (a folder), plots of unchanged figures are copied from there instead of drawn again."""
     folder = Path(folder)
     table = read_results(folder, taxonomy)
     groups = group_values(folder, table, by) if by else None
     summary = summarise(table, taxonomy, error_rates_from_card(card), groups, by, min_sentences, seed=seed)
     write_summary_csv(folder / "summary.csv", summary)
     atomic_write_text(folder / "summary.md", summary_markdown(summary))
-    images = _plots(folder, summary, table, taxonomy)
+    images = _plots(folder, summary, table, taxonomy, Path(plot_cache) if plot_cache else None)
     embed_in_report(folder / "report.html", summary_html(summary, images))
     return summary
 

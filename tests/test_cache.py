@@ -62,7 +62,7 @@ try:
     main(sys.argv[1:], prog_name="policyscan")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"exit": code, "loaded": sorted(m for m in ("spacy", "pypdfium2", "pdfplumber", "sklearn") if m in sys.modules)}))
+print(json.dumps({"exit": code, "loaded": sorted(m for m in ("spacy", "pypdfium2", "pdfplumber", "sklearn", "matplotlib") if m in sys.modules)}))
 """
 
 
@@ -94,6 +94,7 @@ def test_rescan_with_another_model_reuses_the_sentences_without_spacy(corpus, sm
     second = _run("scan", str(corpus), "-o", str(tmp_path / "small"), "-q", "--model", str(small_model_dir), cache_dir=cache)
     assert second["exit"] == 0, second["stderr"]
     assert "spacy" not in second["loaded"] and "pypdfium2" not in second["loaded"]
+    assert "matplotlib" in second["loaded"]  # other figures: the plots are drawn again
     fields = ("doc_id", "path", "page", "index", "section", "text")
     assert _rows(tmp_path / "small" / "sentences.jsonl", fields) == _rows(tmp_path / "shipped" / "sentences.jsonl", fields)
     shipped = _rows(tmp_path / "shipped" / "sentences.jsonl", ("scores",))
@@ -105,8 +106,12 @@ def test_fully_cached_scan_imports_no_spacy_and_no_pdf_engine(corpus, tmp_path):
     _run("scan", str(corpus), "-o", str(tmp_path / "a"), "-q", cache_dir=cache)
     again = _run("scan", str(corpus), "-o", str(tmp_path / "b"), "-q", cache_dir=cache)
     assert again["exit"] == 0, again["stderr"]
-    assert not {"spacy", "pypdfium2", "pdfplumber", "sklearn"} & set(again["loaded"])
-    assert (tmp_path / "a" / "sentences.jsonl").read_bytes() == (tmp_path / "b" / "sentences.jsonl").read_bytes()
+    assert not {"spacy", "pypdfium2", "pdfplumber", "sklearn", "matplotlib"} & set(again["loaded"])  # plots copied, not drawn
+    written = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert {"summary_presence.png", "summary_risk.svg", "report.html"} <= set(written)
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == written
+    for name in written:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_warm_extract_imports_no_spacy_and_no_pdf_engine(corpus, tmp_path):
