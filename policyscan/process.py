@@ -24,7 +24,7 @@ from .cache import DocumentCache, sentence_key, tag_key
 from .corpus import Discovery, discover
 from .errors import InputError, NoDocumentsError, PolicyscanError, PolicyscanWarning
 from .extract import ENGINES
-from .fileio import file_hash
+from .fileio import file_hash, package_data
 from .progress import counted, failed_note
 from .records import Document, Extraction, Prediction, Problem, Sentence, TaggedSentence
 from .segment import nlp_key
@@ -57,7 +57,10 @@ def model_reference(path: str | Path | None, taxonomy: Taxonomy) -> ModelRef:
 
     folder = ModelFolder.at(path)
     card = folder.verify(taxonomy)
-    name = card.get("name", folder.name) + (f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else "")
+    name = card.get("name", folder.name)
+    if folder.folder == package_data("model"):
+        name = "the shipped model"  # its folder is called "model", which reads as "model model" in the report
+    name += f" (trained {card['trained_at'][:10]})" if card.get("trained_at") else ""
     return ModelRef(str(folder.path), folder.identity(card), tuple(card["labels"]), name)
 
 

@@ -513,3 +513,8 @@ def test_issue_16_streamed_outputs_equal_those_of_all_sentences_at_once(tmp_path
     embedded = re.search(r'<script id="policyscan-data" type="application/json">(.*?)</script>', page, re.S)[1]
     as_one_dump = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     assert embedded == as_one_dump and "<script>" not in embedded
+
+
+def test_report_names_the_shipped_model_plainly(scanned):
+    out, _ = scanned
+    assert re.fullmatch(r"the shipped model \(trained \d{4}-\d\d-\d\d\)", _report_data(out)["summary"]["model"])
