@@ -501,6 +501,7 @@ def embed_in_report(report: Path, section: str) -> bool:
 
 
 _PLOT_NAMES = ("summary_presence", "summary_risk", "summary_breadth")
+_PLOT_FILES = tuple(f"{name}.{fmt}" for name in _PLOT_NAMES for fmt in ("svg", "png"))
 
 
 def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy, cache: Path | None = None) -> dict[str, bytes]:
@@ -522,9 +523,13 @@ def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxono
     y_label = taxonomy.get(roles.safeguard).name_nl if roles.safeguard else "aandacht voor het risico"
     breadth = [r.count for r in rows if r.measure == "breadth"]
     risk = (np.asarray(table.instrumentalisation_per_1000, dtype=float), np.asarray(table.risk_awareness_per_1000, dtype=float))
-    stored = cache / _plot_key(bars, summary.municipalities, risk, flagged, x_label, y_label, breadth) if cache else None
-    if stored is not None and (copied := _copy_plots(stored, folder)) is not None:
-        return copied
+    stored = cache / _plot_key([*risk, flagged], bars, summary.municipalities, x_label, y_label, breadth) if cache else None
+    if stored is not None:
+        try:
+            files = _copy_plot_files(stored, folder)
+            return {name: files[f"{name}.png"] for name in _PLOT_NAMES}
+        except OSError:
+            pass  # not drawn before (or the cache is unreadable): draw them
     from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure  # matplotlib only when drawing
 
     figures = {
@@ -534,51 +539,37 @@ def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxono
     }
     images = {name: save_figure(fig, folder, name) for name, fig in figures.items()}
     if stored is not None:
-        _store_plots(folder, stored)
+        try:
+            stored.mkdir(parents=True, exist_ok=True)
+            _copy_plot_files(folder, stored)
+        except OSError:
+            pass  # a cache that cannot be written must not stop the scan
     return images
 
 
-def _plot_key(*inputs: object) -> str:
-    """A digest of what the plots show, the drawing code and matplotlib's version."""
+def _plot_key(arrays: Sequence[np.ndarray], *values: object) -> str:
+    """A digest of what the plots show (arrays and plain values), the drawing code and matplotlib's version."""
     from importlib.metadata import version
 
     digest = hashlib.sha256((Path(__file__).parent / "plots.py").read_bytes())
     digest.update(version("matplotlib").encode())
-    for item in inputs:
-        if isinstance(item, tuple) and item and isinstance(item[0], np.ndarray):
-            item = [a.tobytes() for a in item]
-        digest.update(repr(item.tobytes() if isinstance(item, np.ndarray) else item).encode())
+    for array in arrays:
+        digest.update(f"{array.dtype}{array.shape}".encode() + array.tobytes())
+    digest.update(repr(values).encode())
     return digest.hexdigest()
 
 
-def _copy_plots(stored: Path, folder: Path) -> dict[str, bytes] | None:
-    """The plots stored under `stored`, copied into `folder` (their PNG bytes by name), or None when any is missing."""
-    try:
-        files = {f"{name}.{fmt}": (stored / f"{name}.{fmt}").read_bytes() for name in _PLOT_NAMES for fmt in ("svg", "png")}
-    except OSError:
-        return None
-    for file, data in files.items():
-        with atomic_open(folder / file, "wb") as handle:
+def _copy_plot_files(source: Path, target: Path) -> dict[str, bytes]:
+    """Copy the plot files from `source` to `target` (each replaced atomically, all read before any is written); their bytes."""
+    files = {name: (source / name).read_bytes() for name in _PLOT_FILES}
+    for name, data in files.items():
+        with atomic_open(target / name, "wb") as handle:
             handle.write(data)
-    return {name: files[f"{name}.png"] for name in _PLOT_NAMES}
-
-
-def _store_plots(folder: Path, stored: Path) -> None:
-    """Keep the plots just drawn in `folder` under `stored`; a cache that cannot be written is skipped."""
-    try:
-        stored.mkdir(parents=True, exist_ok=True)
-        for name in _PLOT_NAMES:
-            for fmt in ("svg", "png"):
-                with atomic_open(stored / f"{name}.{fmt}", "wb") as handle:
-                    handle.write((folder / f"{name}.{fmt}").read_bytes())
-    except OSError:
-        pass
+    return files
 
 
 #: The files write_summary puts into a results folder.
-SUMMARY_FILES = frozenset(
-    {"summary.csv", "summary.md"} | {f"summary_{plot}.{fmt}" for plot in ("presence", "risk", "breadth") for fmt in ("svg", "png")}
-)
+SUMMARY_FILES = frozenset({"summary.csv", "summary.md", *_PLOT_FILES})
 
 
 def write_summary(
