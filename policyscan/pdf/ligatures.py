@@ -13,7 +13,8 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from importlib import resources
+
+from ..fileio import package_data
 
 _KNOWN_BONUS = 10.0
 _PRIVATE = re.compile("[\ue000-\uf8ff]")
@@ -25,10 +26,8 @@ LETTER_GROUPS = ("fi", "fl", "ff", "ft", "ffi", "ffl", "fft", "fb", "fh", "fj", 
 def _model() -> tuple[Counter, Counter, Counter, int]:
     """Word counts and character trigram and bigram counts of the shipped annotations (lower case, words padded with ^^ and $)."""
     words: Counter = Counter()
-    folder = resources.files("policyscan") / "data" / "annotations"
-    for entry in folder.iterdir():
-        if entry.name.endswith(".jsonl"):
-            words.update(re.findall(r"[^\W\d_]+", entry.read_text(encoding="utf-8").lower()))
+    for entry in package_data("annotations").glob("*.jsonl"):
+        words.update(re.findall(r"[^\W\d_]+", entry.read_text(encoding="utf-8").lower()))
     tri: Counter = Counter()
     bi: Counter = Counter()
     for word, n in words.items():
