@@ -35,6 +35,15 @@ def _blocks(path, engine, kind: str | None = None) -> list:
 # ---------------------------------------------------------------- 1: the font size set through the text matrix
 
 
+def _ruled_table(doc, top: float, rows: list[list[str]]) -> None:
+    """A table of 150 x 20 pt cells, each with its own stroked rectangle, its top row at `top` points from the page's foot."""
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            x, y = 72 + c * 150, top - r * 20
+            doc.op(f"q 0.5 w {x} {y - 20} 150 20 re S Q")
+            doc.op(f"BT /F1 9 Tf {x + 4} {y - 14} Td ({cell}) Tj ET")
+
+
 def test_issue_11_text_matrix_size_assembles_paragraphs(tmp_path, engine):
     path, _ = _build(tmp_path, Producer(size_in_matrix=True), lambda d: d.paragraph(*SENTENCES[:8]))
     paragraphs = _blocks(path, engine, "paragraph")
@@ -85,11 +94,7 @@ def test_issue_11_table_on_a_background_is_still_a_table(tmp_path, nlp, engine):
     def build(doc):
         doc.paragraph(*SENTENCES[:3])
         top = doc.height - doc.y - 20
-        for r, row in enumerate([["Onderdeel", "Budget"], ["Vrijwilligerspunt", "48.000"], ["Waardering", "6.000"]]):
-            for c, cell in enumerate(row):
-                x, y = 72 + c * 150, top - r * 20
-                doc.op(f"q 0.5 w {x} {y - 20} 150 20 re S Q")
-                doc.op(f"BT /F1 9 Tf {x + 4} {y - 14} Td ({cell}) Tj ET")
+        _ruled_table(doc, top, [["Onderdeel", "Budget"], ["Vrijwilligerspunt", "48.000"], ["Waardering", "6.000"]])
         doc.y += 80
         doc.paragraph(*SENTENCES[3:5])
 
@@ -104,11 +109,7 @@ def test_issue_11_filled_panel_touching_a_table_takes_no_prose_with_it(tmp_path,
         doc.paragraph(*SENTENCES[:2])
         top = doc.height - doc.y - 10
         doc.op(f"q 0.9 0.9 1 rg -1 -1 597 {top - 60:.2f} re f Q")  # a panel from the table down to the page's foot
-        for r, row in enumerate([["Principe", "Fout"], ["Waarneembaar", "3"], ["Bedienbaar", "4"]]):
-            for c, cell in enumerate(row):
-                x, y = 72 + c * 150, top - r * 20
-                doc.op(f"q 0.5 w {x} {y - 20} 150 20 re S Q")
-                doc.op(f"BT /F1 9 Tf {x + 4} {y - 14} Td ({cell}) Tj ET")
+        _ruled_table(doc, top, [["Principe", "Fout"], ["Waarneembaar", "3"], ["Bedienbaar", "4"]])
         doc.y += 90
         doc.paragraph(*SENTENCES[2:12])
 
