@@ -10,8 +10,10 @@ numpy's npz format and read with allow_pickle=False, so the file cannot run code
 
 from __future__ import annotations
 
+import itertools
 import re
 from array import array
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,20 +25,16 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
-_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 def _char_wb_ngrams(word: str, lo: int, hi: int) -> list[str]:
-    """scikit-learn's char_wb n-grams of one word (padded with spaces)."""
+    """scikit-learn's char_wb n-grams of one word (padded with spaces), in its order."""
     padded = f" {word} "
+    size = len(padded)
     grams = []
     for n in range(lo, hi + 1):
-        offset = 0
-        grams.append(padded[offset : offset + n])
-        while offset + n < len(padded):
-            offset += 1
-            grams.append(padded[offset : offset + n])
-        if offset == 0:
+        grams += [padded[i : i + n] for i in range(max(1, size - n + 1))]
+        if size <= n:
             break
     return grams
 
@@ -51,6 +49,39 @@ def _word_ngrams(tokens: list[str], lo: int, hi: int) -> list[str]:
     return grams
 
 
+@dataclass(frozen=True)
+class _Words:
+    """Lowercased texts as numbers of their distinct whitespace-separated words (both kinds of n-gram stay within or run over these)."""
+
+    texts: Sequence[str]
+    distinct: list[str]  # in first-seen order
+    ids: np.ndarray  # the number of every word occurrence, text after text
+    indptr: np.ndarray  # where each text's occurrences start in `ids`
+
+    @classmethod
+    def of(cls, lowered: Sequence[str]) -> _Words:
+        """Split lowercased texts as scikit-learn's char_wb analyzer does (on runs of white space)."""
+        local: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        number = local.__getitem__
+        ids, indptr = array("q"), array("q", [0])
+        for text in lowered:
+            ids.extend(map(number, text.split()))
+            indptr.append(len(ids))
+        return cls(lowered, list(local), np.frombuffer(ids, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64))
+
+    def per_text(self, per_word: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The concatenation, text by text, of each word occurrence's array in `per_word`, and the text each entry belongs to."""
+        lengths = np.fromiter((len(a) for a in per_word), dtype=np.int64, count=len(per_word))
+        flat = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        occurrence_lengths = lengths[self.ids]
+        total = int(occurrence_lengths.sum())
+        ends = np.cumsum(occurrence_lengths)
+        positions = np.repeat(starts[self.ids] - (ends - occurrence_lengths), occurrence_lengths) + np.arange(total, dtype=np.int64)
+        texts = np.repeat(np.repeat(np.arange(len(self.texts), dtype=np.int64), np.diff(self.indptr)), occurrence_lengths)
+        return flat[positions], texts
+
+
 @dataclass
 class _Block:
     """One tf-idf vectorizer's part of the feature space and the coefficients on it."""
@@ -61,45 +92,129 @@ class _Block:
     idf: np.ndarray
     coef: np.ndarray  # (n_terms, n_labels)
     vocabulary: dict[str, int] = field(init=False, repr=False)
-    _cache: dict[str, array] = field(init=False, repr=False, default_factory=dict)
+    _cache: dict[str, np.ndarray] = field(init=False, repr=False, default_factory=dict)
+    _pairs: _TokenPairs | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.vocabulary = {str(term): i for i, term in enumerate(self.terms)}
+        if self.kind == "word" and self.ngram_range[0] == 1 and self.ngram_range[1] <= 2:
+            self._pairs = _TokenPairs(self.vocabulary, self.ngram_range[1])
 
-    def _add_indices(self, text: str, indices: array) -> None:
-        """Append the feature indices of one lowercased text (with repeats) to `indices`."""
-        lo, hi = self.ngram_range
-        vocab = self.vocabulary
-        if self.kind == "word":
-            indices.extend([vocab[g] for g in _word_ngrams(_TOKEN.findall(text), lo, hi) if g in vocab])
-            return
-        cache = self._cache
-        for word in _WHITE_SPACES.sub(" ", text).split():
-            known = cache.get(word)
-            if known is None:
-                known = cache[word] = array("q", [vocab[g] for g in _char_wb_ngrams(word, lo, hi) if g in vocab])
-            indices.extend(known)
-
-    def matrix(self, lowered: Sequence[str]) -> sp.csr_matrix:
-        """The l2-normalised, sublinear tf-idf matrix of lowercased texts, as scikit-learn computes it."""
+    def _counts(self, words: _Words) -> sp.csr_matrix:
+        """How often each feature occurs in each text, in CSR form with no repeats (sorted except for character n-grams)."""
         import scipy.sparse as sp
 
-        indptr, indices = array("q", [0]), array("q")
-        for text in lowered:
-            self._add_indices(text, indices)
-            indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float64)
-        x = sp.csr_matrix(
-            (data, np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)), shape=(len(lowered), len(self.terms))
-        )
+        if self.kind == "char_wb":
+            return self._char_counts(words)  # a product of two matrices holds no repeats; sorting them costs a sixth of the time
+        if self._pairs is not None:
+            x = self._pairs.counts(words, len(self.terms))
+        else:
+            lo, hi = self.ngram_range
+            vocab = self.vocabulary
+            indptr, indices = array("q", [0]), array("q")
+            for text in words.texts:
+                indices.extend([vocab[g] for g in _word_ngrams(_TOKEN.findall(text), lo, hi) if g in vocab])
+                indptr.append(len(indices))
+            data = np.ones(len(indices), dtype=np.float64)
+            x = sp.csr_matrix(
+                (data, np.frombuffer(indices, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64)),
+                shape=(len(words.texts), len(self.terms)),
+            )
         x.sum_duplicates()
+        return x
+
+    def _char_counts(self, words: _Words) -> sp.csr_matrix:
+        """Character n-gram counts as (texts x distinct words) @ (distinct words x n-grams): each word's n-grams are found once."""
+        import scipy.sparse as sp
+
+        cache, vocab, (lo, hi) = self._cache, self.vocabulary, self.ngram_range
+        grams = []
+        for word in words.distinct:
+            known = cache.get(word)
+            if known is None:
+                found = [i for i in map(vocab.get, _char_wb_ngrams(word, lo, hi)) if i is not None]
+                known = cache[word] = np.array(found, dtype=np.int64)
+            grams.append(known)
+        occurrences = sp.csr_matrix((np.ones(len(words.ids)), words.ids, words.indptr), shape=(len(words.texts), len(grams)))
+        gram_indptr = np.zeros(len(grams) + 1, dtype=np.int64)
+        np.cumsum([len(g) for g in grams], out=gram_indptr[1:])
+        gram_indices = np.concatenate(grams) if grams else np.zeros(0, dtype=np.int64)
+        per_word = sp.csr_matrix((np.ones(len(gram_indices)), gram_indices, gram_indptr), shape=(len(grams), len(self.terms)))
+        return (occurrences @ per_word).tocsr()
+
+    def _weighted(self, words: _Words) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The sublinear tf-idf matrix before l2 normalisation, and each row's norm (1 for an empty row)."""
+        x = self._counts(words)
         np.log(x.data, x.data)
         x.data += 1.0
         x.data *= self.idf[x.indices]
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=np.square(x.data), minlength=x.shape[0]))
         norms[norms == 0.0] = 1.0
+        return x, norms
+
+    def matrix(self, lowered: Sequence[str] | _Words) -> sp.csr_matrix:
+        """The l2-normalised, sublinear tf-idf matrix of lowercased texts, as scikit-learn computes it."""
+        x, norms = self._weighted(lowered if isinstance(lowered, _Words) else _Words.of(lowered))
         x.data /= np.repeat(norms, np.diff(x.indptr))
         return x
+
+    def decision(self, words: _Words) -> np.ndarray:
+        """This block's part of the decision values: the matrix times the coefficients, normalised after the product."""
+        x, norms = self._weighted(words)
+        return (x @ self.coef) / norms[:, None]
+
+
+class _TokenPairs:
+    """Word unigrams and bigrams found by token number: tokens are looked up once per distinct word, pairs in one sorted array.
+
+    scikit-learn's tokens (two or more word characters) never cross white space, so a text's tokens are
+    those of its whitespace-separated words in turn.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], longest: int) -> None:
+        tokens: dict[str, int] = {}
+        unigram, pairs = [], []
+        for term, index in vocabulary.items():
+            parts = term.split(" ")
+            numbers = [tokens.setdefault(part, len(tokens)) for part in parts]
+            (unigram if len(parts) == 1 else pairs).append((numbers, index))
+        self.tokens = tokens
+        self.longest = longest
+        self.unigram = np.full(len(tokens), -1, dtype=np.int64)
+        for (number,), index in unigram:
+            self.unigram[number] = index
+        keys = np.array([a * len(tokens) + b for (a, b), _ in pairs], dtype=np.int64)
+        order = np.argsort(keys)
+        self.pair_keys = keys[order]
+        self.pair_index = np.array([index for _, index in pairs], dtype=np.int64)[order]
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _numbers(self, word: str) -> np.ndarray:
+        known = self._cache.get(word)
+        if known is None:
+            get = self.tokens.get
+            known = self._cache[word] = np.array([get(token, -1) for token in _TOKEN.findall(word)], dtype=np.int64)
+        return known
+
+    def counts(self, words: _Words, n_terms: int) -> sp.csr_matrix:
+        """Unigram (and bigram) counts per text; a token outside the vocabulary is -1 and breaks no pair count."""
+        import scipy.sparse as sp
+
+        ids, rows = words.per_text([self._numbers(word) for word in words.distinct])
+        known = ids >= 0
+        cols, row_parts = [self.unigram[ids[known]]], [rows[known]]
+        if self.longest == 2 and len(ids) > 1 and len(self.pair_keys):
+            first, second = ids[:-1], ids[1:]
+            both = (first >= 0) & (second >= 0) & (rows[:-1] == rows[1:])
+            keys = first[both] * len(self.tokens) + second[both]
+            at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+            hit = self.pair_keys[at] == keys
+            cols.append(self.pair_index[at[hit]])
+            row_parts.append(rows[:-1][both][hit])
+        col, row = np.concatenate(cols), np.concatenate(row_parts)
+        keep = col >= 0
+        return sp.csr_matrix((np.ones(int(keep.sum())), (row[keep], col[keep])), shape=(len(words.texts), n_terms))
 
 
 class Scorer:
@@ -132,10 +247,10 @@ class Scorer:
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """The linear decision values, one row per text."""
-        lowered = [t.lower() for t in texts]
-        scores = np.tile(self.intercept, (len(lowered), 1))
+        words = _Words.of([t.lower() for t in texts])
+        scores = np.tile(self.intercept, (len(texts), 1))
         for block in self.blocks:
-            scores += block.matrix(lowered) @ block.coef
+            scores += block.decision(words)
         return scores
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

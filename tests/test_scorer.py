@@ -30,6 +30,20 @@ def test_scorer_equals_the_sklearn_pipeline(small_model_dir, texts):
     assert np.allclose(Scorer.from_pipeline(model.estimator).predict_proba(texts), expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("word_ngrams, char_ngrams", [((1, 1), (2, 4)), ((1, 3), (3, 5)), ((2, 2), (4, 4))])
+def test_scorer_equals_sklearn_for_other_ngram_ranges(texts, word_ngrams, char_ngrams):
+    """The token-pair path (unigrams and bigrams), the string path for other word ranges and the per-word character counts."""
+    from policyscan.model import ModelSettings, build_pipeline
+
+    lines = (SHIPPED_ANNOTATIONS / "negatives_domain.jsonl").read_text(encoding="utf-8").splitlines()
+    train = [json.loads(line)["text"] for line in lines[400:700]]
+    y = np.array([[("gemeente" in t.lower()), ("vrijwillig" in t.lower())] for t in train], dtype=int)
+    pipeline = build_pipeline(ModelSettings(word_ngrams=word_ngrams, char_ngrams=char_ngrams)).fit(train, y)
+    tricky = ["de de de gemeente gemeente", "a\tb\u00a0\u00a0c  d", "e-mail: info@lindenhoek.nl (zie www.lindenhoek.nl)", "x_y 12 3"]
+    expected = pipeline.predict_proba(texts + tricky)
+    assert np.allclose(Scorer.from_pipeline(pipeline).predict_proba(texts + tricky), expected, rtol=0, atol=1e-12)
+
+
 def test_char_ngrams_match_sklearn():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
