@@ -92,7 +92,7 @@ class _Block:
     idf: np.ndarray
     coef: np.ndarray  # (n_terms, n_labels)
     vocabulary: dict[str, int] = field(init=False, repr=False)
-    _cache: dict[str, np.ndarray] = field(init=False, repr=False, default_factory=dict)
+    _grams: _GramKeys | None = field(init=False, repr=False, default=None)
     _pairs: _TokenPairs | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
@@ -127,19 +127,11 @@ class _Block:
         """Character n-gram counts as (texts x distinct words) @ (distinct words x n-grams): each word's n-grams are found once."""
         import scipy.sparse as sp
 
-        cache, vocab, (lo, hi) = self._cache, self.vocabulary, self.ngram_range
-        grams = []
-        for word in words.distinct:
-            known = cache.get(word)
-            if known is None:
-                found = [i for i in map(vocab.get, _char_wb_ngrams(word, lo, hi)) if i is not None]
-                known = cache[word] = np.array(found, dtype=np.int64)
-            grams.append(known)
-        occurrences = sp.csr_matrix((np.ones(len(words.ids)), words.ids, words.indptr), shape=(len(words.texts), len(grams)))
-        gram_indptr = np.zeros(len(grams) + 1, dtype=np.int64)
-        np.cumsum([len(g) for g in grams], out=gram_indptr[1:])
-        gram_indices = np.concatenate(grams) if grams else np.zeros(0, dtype=np.int64)
-        per_word = sp.csr_matrix((np.ones(len(gram_indices)), gram_indices, gram_indptr), shape=(len(grams), len(self.terms)))
+        if self._grams is None:
+            self._grams = _GramKeys(self.vocabulary, self.ngram_range)
+        word_index, feature_index = self._grams.find(words.distinct)
+        per_word = sp.csr_matrix((np.ones(len(feature_index)), (word_index, feature_index)), shape=(len(words.distinct), len(self.terms)))
+        occurrences = sp.csr_matrix((np.ones(len(words.ids)), words.ids, words.indptr), shape=(len(words.texts), len(words.distinct)))
         return (occurrences @ per_word).tocsr()
 
     def _weighted(self, words: _Words) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -163,6 +155,71 @@ class _Block:
         """This block's part of the decision values: the matrix times the coefficients, normalised after the product."""
         x, norms = self._weighted(words)
         return (x @ self.coef) / norms[:, None]
+
+
+class _GramKeys:
+    """scikit-learn's char_wb n-grams of many words at once, each n-gram read as one integer and looked up in a sorted array.
+
+    An n-gram of at most five characters, all below U+1000, is the number with the digits
+    (code point + 1) in base 4097: distinct n-grams give distinct numbers, and 4097**5 fits in 63 bits.
+    Words with other characters (and words shorter than the smallest n) take scikit-learn's own loop.
+    """
+
+    BASE = 4097
+    LONGEST = 5
+
+    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocabulary = vocabulary
+        self.lo, self.hi = ngram_range
+        self.numeric = self.hi <= self.LONGEST
+        keys, index = [], []
+        if self.numeric:
+            for term, i in vocabulary.items():
+                if len(term) <= self.LONGEST and all(ord(ch) < self.BASE - 1 for ch in term):
+                    key = 0
+                    for ch in term:
+                        key = key * self.BASE + ord(ch) + 1
+                    keys.append(key)
+                    index.append(i)
+        order = np.argsort(np.array(keys, dtype=np.int64))
+        self.keys = np.array(keys, dtype=np.int64)[order]
+        self.index = np.array(index, dtype=np.int64)[order]
+
+    def find(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word number, feature index) of every n-gram of `words` in the vocabulary, with repeats."""
+        if not words:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        padded = "".join(f" {word} " for word in words)
+        codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        lengths = np.fromiter((len(word) + 2 for word in words), dtype=np.int64, count=len(words))
+        starts = np.cumsum(lengths) - lengths
+        other = (np.maximum.reduceat(codes, starts) >= self.BASE) | (lengths < self.lo) | (not self.numeric)
+        word_of = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        end_of = (starts + lengths)[word_of]  # where each character's word ends
+        found_words, found_features = [], []
+        if self.numeric and len(self.keys):
+            key = codes.copy()
+            position = np.arange(len(codes), dtype=np.int64)
+            for n in range(1, self.hi + 1):
+                if n > 1:
+                    key = key[:-1] * self.BASE + codes[n - 1 :]
+                if n < self.lo:
+                    continue
+                first = position[: len(key)]
+                valid = (first + n <= end_of[: len(key)]) & ~other[word_of[: len(key)]]
+                keys, owners = key[valid], word_of[: len(key)][valid]
+                at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+                hit = self.keys[at] == keys
+                found_words.append(owners[hit])
+                found_features.append(self.index[at[hit]])
+        for number in np.flatnonzero(other):
+            word = words[number]
+            features = [i for i in map(self.vocabulary.get, _char_wb_ngrams(word, self.lo, self.hi)) if i is not None]
+            found_words.append(np.full(len(features), number, dtype=np.int64))
+            found_features.append(np.array(features, dtype=np.int64))
+        if not found_words:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_words), np.concatenate(found_features)
 
 
 class _TokenPairs:

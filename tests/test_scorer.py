@@ -39,7 +39,14 @@ def test_scorer_equals_sklearn_for_other_ngram_ranges(texts, word_ngrams, char_n
     train = [json.loads(line)["text"] for line in lines[400:700]]
     y = np.array([[("gemeente" in t.lower()), ("vrijwillig" in t.lower())] for t in train], dtype=int)
     pipeline = build_pipeline(ModelSettings(word_ngrams=word_ngrams, char_ngrams=char_ngrams)).fit(train, y)
-    tricky = ["de de de gemeente gemeente", "a\tb\u00a0\u00a0c  d", "e-mail: info@lindenhoek.nl (zie www.lindenhoek.nl)", "x_y 12 3"]
+    tricky = [
+        "de de de gemeente gemeente",
+        "a\tb\u00a0\u00a0c  d",
+        "e-mail: info@lindenhoek.nl (zie www.lindenhoek.nl)",
+        "x_y 12 3",
+        "banaan ananas bananananas",  # an n-gram twice in one word
+        "fietsen \U0001f642 中文 ﬁets Ωμέγα \x00",  # characters past U+0FFF take the string path
+    ]
     expected = pipeline.predict_proba(texts + tricky)
     assert np.allclose(Scorer.from_pipeline(pipeline).predict_proba(texts + tricky), expected, rtol=0, atol=1e-12)
 
