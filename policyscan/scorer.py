@@ -2,9 +2,12 @@
 
 The scikit-learn pipeline (tf-idf word and character n-grams, one logistic
 regression per label) is exported into vocabularies, idf weights and
-coefficients. Scoring then needs only numpy and scipy: n-grams are computed
-once per distinct word and cached, which is what makes tagging fast, and no
-scikit-learn or skops import is needed to scan. The arrays are stored with
+coefficients. Scoring then needs only numpy and scipy, and no scikit-learn or
+skops import is needed to scan. What makes tagging fast: each batch numbers its
+distinct words once; their character n-grams are found for all of them at once
+as integers in a sorted array, and the texts' counts are one sparse product
+(texts x words) @ (words x n-grams); word tokens are looked up once per distinct
+word and bigrams as pairs of token numbers. The arrays are stored with
 numpy's npz format and read with allow_pickle=False, so the file cannot run code.
 """
 
