@@ -6,6 +6,7 @@ breaks joined, and paragraphs broken by a column or page end made whole.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -32,34 +33,35 @@ _EDGE = 0.15
 
 @dataclass
 class _Line:
+    """A row of words (never changed after it is made, so its extent and size are worked out once)."""
+
     words: list[Word]
     column: int = 0
     kind: str = "body"
     text: str = field(init=False, default="")
+    x0: float = field(init=False, default=0.0)
+    top: float = field(init=False, default=0.0)
+    bottom: float = field(init=False, default=0.0)
+    size: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.words.sort(key=lambda w: w.x0)
         self.text = normalize_text(" ".join(w.text for w in self.words))
-
-    @property
-    def x0(self) -> float:
-        return self.words[0].x0
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
-    def size(self) -> float:
-        return round(statistics.median(w.size for w in self.words), 1)
+        self.x0 = self.words[0].x0
+        self.top = min(w.top for w in self.words)
+        self.bottom = max(w.bottom for w in self.words)
+        self.size = round(_median([w.size for w in self.words]), 1)
 
     @property
     def bold(self) -> bool:
         return sum(len(w.text) for w in self.words if w.bold) * 2 > len(self.text)
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, without its generality (the same arithmetic)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 @dataclass
@@ -77,17 +79,21 @@ class _Sheet:
 
 
 def _group_rows(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into visual rows by vertical overlap, top to bottom."""
+    """Words grouped into visual rows by vertical overlap, top to bottom (a word joins the last row when its top is near the row's median top)."""
     rows: list[list[Word]] = []
+    tops: list[float] = []  # the last row's tops, sorted
+    height = 0.0  # the last row's tallest word
     for word in sorted(words, key=lambda w: (round(w.top, 1), w.x0)):
         if rows:
-            last = rows[-1]
-            ref_top = statistics.median(w.top for w in last)
-            ref_height = max(w.bottom - w.top for w in last) or 1.0
-            if abs(word.top - ref_top) <= 0.4 * ref_height:
-                last.append(word)
+            middle = len(tops) // 2
+            ref_top = tops[middle] if len(tops) % 2 else (tops[middle - 1] + tops[middle]) / 2
+            if abs(word.top - ref_top) <= 0.4 * (height or 1.0):
+                rows[-1].append(word)
+                bisect.insort(tops, word.top)
+                height = max(height, word.bottom - word.top)
                 continue
         rows.append([word])
+        tops, height = [word.top], word.bottom - word.top
     return rows
 
 

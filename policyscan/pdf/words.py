@@ -57,7 +57,7 @@ class RawPage:
 def undecodable(words: list[Word]) -> bool:
     """True when a page's text is mostly not letters or digits: glyph codes from a font without a Unicode map, not language."""
     text = "".join(w.text for w in words)
-    return len(text) >= 20 and sum(c.isalnum() for c in text) < 0.3 * len(text)
+    return len(text) >= 20 and sum(map(str.isalnum, text)) < 0.3 * len(text)
 
 
 def is_bold_font(fontname: str) -> bool:
