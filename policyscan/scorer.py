@@ -52,6 +52,15 @@ def _word_ngrams(tokens: list[str], lo: int, hi: int) -> list[str]:
     return grams
 
 
+def _look_up(sorted_keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `wanted` are in `sorted_keys`, and the value stored beside each one found."""
+    if not len(sorted_keys):
+        return np.zeros(len(wanted), dtype=bool), np.zeros(0, dtype=values.dtype)
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    hit = sorted_keys[at] == wanted
+    return hit, values[at[hit]]
+
+
 @dataclass(frozen=True)
 class _Words:
     """Lowercased texts as numbers of their distinct whitespace-separated words (both kinds of n-gram stay within or run over these)."""
@@ -101,7 +110,7 @@ class _Block:
     def __post_init__(self) -> None:
         self.vocabulary = {str(term): i for i, term in enumerate(self.terms)}
         if self.kind == "word" and self.ngram_range[0] == 1 and self.ngram_range[1] <= 2:
-            self._pairs = _TokenPairs(self.vocabulary, self.ngram_range[1])
+            self._pairs = _TokenPairs(self.vocabulary)
 
     def _counts(self, words: _Words) -> sp.csr_matrix:
         """How often each feature occurs in each text, in CSR form with no repeats (sorted except for character n-grams)."""
@@ -200,7 +209,7 @@ class _GramKeys:
         word_of = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
         end_of = (starts + lengths)[word_of]  # where each character's word ends
         found_words, found_features = [], []
-        if self.numeric and len(self.keys):
+        if self.numeric:
             key = codes.copy()
             position = np.arange(len(codes), dtype=np.int64)
             for n in range(1, self.hi + 1):
@@ -210,11 +219,9 @@ class _GramKeys:
                     continue
                 first = position[: len(key)]
                 valid = (first + n <= end_of[: len(key)]) & ~other[word_of[: len(key)]]
-                keys, owners = key[valid], word_of[: len(key)][valid]
-                at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-                hit = self.keys[at] == keys
-                found_words.append(owners[hit])
-                found_features.append(self.index[at[hit]])
+                hit, features = _look_up(self.keys, self.index, key[valid])
+                found_words.append(word_of[: len(key)][valid][hit])
+                found_features.append(features)
         for number in np.flatnonzero(other):
             word = words[number]
             features = [i for i in map(self.vocabulary.get, _char_wb_ngrams(word, self.lo, self.hi)) if i is not None]
@@ -232,7 +239,7 @@ class _TokenPairs:
     those of its whitespace-separated words in turn.
     """
 
-    def __init__(self, vocabulary: dict[str, int], longest: int) -> None:
+    def __init__(self, vocabulary: dict[str, int]) -> None:
         tokens: dict[str, int] = {}
         unigram, pairs = [], []
         for term, index in vocabulary.items():
@@ -240,7 +247,6 @@ class _TokenPairs:
             numbers = [tokens.setdefault(part, len(tokens)) for part in parts]
             (unigram if len(parts) == 1 else pairs).append((numbers, index))
         self.tokens = tokens
-        self.longest = longest
         self.unigram = np.full(len(tokens), -1, dtype=np.int64)
         for (number,), index in unigram:
             self.unigram[number] = index
@@ -264,13 +270,11 @@ class _TokenPairs:
         ids, rows = words.per_text([self._numbers(word) for word in words.distinct])
         known = ids >= 0
         cols, row_parts = [self.unigram[ids[known]]], [rows[known]]
-        if self.longest == 2 and len(ids) > 1 and len(self.pair_keys):
+        if len(ids) > 1:  # without bigrams in the vocabulary no pair is found
             first, second = ids[:-1], ids[1:]
             both = (first >= 0) & (second >= 0) & (rows[:-1] == rows[1:])
-            keys = first[both] * len(self.tokens) + second[both]
-            at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
-            hit = self.pair_keys[at] == keys
-            cols.append(self.pair_index[at[hit]])
+            hit, features = _look_up(self.pair_keys, self.pair_index, first[both] * len(self.tokens) + second[both])
+            cols.append(features)
             row_parts.append(rows[:-1][both][hit])
         col, row = np.concatenate(cols), np.concatenate(row_parts)
         keep = col >= 0
