@@ -10,7 +10,6 @@ import bisect
 import itertools
 import math
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -59,7 +58,11 @@ class _Line:
 
 def _median(values: list[float]) -> float:
     """statistics.median, without its generality (the same arithmetic)."""
-    ordered = sorted(values)
+    return _middle(sorted(values))
+
+
+def _middle(ordered: list[float]) -> float:
+    """The median of values already sorted."""
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
@@ -85,9 +88,7 @@ def _group_rows(words: list[Word]) -> list[list[Word]]:
     height = 0.0  # the last row's tallest word
     for word in sorted(words, key=lambda w: (round(w.top, 1), w.x0)):
         if rows:
-            middle = len(tops) // 2
-            ref_top = tops[middle] if len(tops) % 2 else (tops[middle - 1] + tops[middle]) / 2
-            if abs(word.top - ref_top) <= 0.4 * (height or 1.0):
+            if abs(word.top - _middle(tops)) <= 0.4 * (height or 1.0):
                 rows[-1].append(word)
                 bisect.insort(tops, word.top)
                 height = max(height, word.bottom - word.top)
@@ -306,7 +307,7 @@ def _line_pitch(pages: list[_Sheet], body_size: float) -> float:
     for page in pages:
         body = [ln for ln in page.lines if ln.kind == "body" and abs(ln.size - body_size) < 0.6]
         steps += [b.top - a.top for a, b in itertools.pairwise(body) if a.column == b.column and 0 < b.top - a.top < 4 * body_size]
-    return statistics.median(steps) if steps else body_size * 1.2
+    return _median(steps) if steps else body_size * 1.2
 
 
 def _drafts(page: _Sheet, body_size: float, pitch: float) -> list[_Draft]:
