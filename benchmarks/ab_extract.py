@@ -27,7 +27,7 @@ from memory import export
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import glob, hashlib, json, statistics, sys, time
+import hashlib, json, statistics, sys, time
 from policyscan.extract import extract_pdf
 files, engine, repeat = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 digest = hashlib.sha256("".join(repr(extract_pdf(f, engine)) for f in files).encode()).hexdigest()
