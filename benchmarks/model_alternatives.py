@@ -54,15 +54,13 @@ class KeywordFeatures(BaseEstimator, TransformerMixin):
 
 
 class NBLogistic(BaseEstimator, ClassifierMixin):
-    """Per label, features scaled by their log-count ratio (NB-SVM, Wang and Manning 2012), then the shipped logistic regression."""
+    """Per label, features scaled by their log-count ratio (NB-SVM, Wang and Manning 2012), then a copy of `estimator`."""
 
-    def __init__(self, C: float = 8.0, alpha: float = 1.0) -> None:
-        self.C = C
+    def __init__(self, estimator, alpha: float = 1.0) -> None:
+        self.estimator = estimator
         self.alpha = alpha
 
     def fit(self, X, y):
-        from sklearn.linear_model import LogisticRegression
-
         present = (X > 0).astype(np.float64)
         self.ratios_, self.models_ = [], []
         for j in range(y.shape[1]):
@@ -70,9 +68,8 @@ class NBLogistic(BaseEstimator, ClassifierMixin):
             p = self.alpha + np.asarray(present[positive].sum(axis=0)).ravel()
             q = self.alpha + np.asarray(present[~positive].sum(axis=0)).ravel()
             ratio = np.log((p / p.sum()) / (q / q.sum()))
-            model = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=2000)
             self.ratios_.append(ratio)
-            self.models_.append(model.fit(X.multiply(ratio).tocsr(), y[:, j]))
+            self.models_.append(clone(self.estimator).fit(X.multiply(ratio).tocsr(), y[:, j]))
         return self
 
     def predict_proba(self, X):
@@ -83,7 +80,7 @@ def estimator(settings: ModelSettings, keywords: float, nb: bool = False) -> Pip
     """The shipped pipeline, optionally with keyword features next to the n-grams, or with NB-scaled features per label."""
     pipe = build_pipeline(settings)
     if nb:
-        pipe = Pipeline([pipe.steps[0], ("classifier", NBLogistic(C=settings.C))])
+        pipe = Pipeline([pipe.steps[0], ("classifier", NBLogistic(pipe.named_steps["classifier"].estimator))])  # the shipped regression
     if keywords:
         features = pipe.named_steps["features"]
         pipe = Pipeline(
