@@ -9,11 +9,21 @@ scored after the choice, as an external check, never to choose.
     python benchmarks/model_alternatives.py --check ../shared/dev/real_dev.jsonl --check ../shared/dev/dev.jsonl
 
 Writes benchmarks/results/model-alternatives.json and prints a table.
+
+One alternative needs a package policyscan does not depend on: sentence embeddings from WordLlama (its
+256-dimensional vectors ship inside the wheel; trained on English sentence pairs over Llama 2's multilingual
+token table), the one set of pretrained vectors for Dutch text this machine can install. Measured with
+
+    pip install wordllama
+    python benchmarks/model_alternatives.py --check ../shared/dev/real_dev.jsonl --check ../shared/dev/dev.jsonl \
+        --grid '{"C=8": {"C": 8}, "C=8 + WordLlama x1": {"C": 8, "embedding": 1}, "C=8 + WordLlama x3": {"C": 8, "embedding": 3}}' \
+        --out benchmarks/results/model-alternatives-embedding.json
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import time
@@ -76,16 +86,47 @@ class NBLogistic(BaseEstimator, ClassifierMixin):
         return np.column_stack([m.predict_proba(X.multiply(r).tocsr())[:, 1] for r, m in zip(self.ratios_, self.models_, strict=True)])
 
 
-def estimator(settings: ModelSettings, keywords: float, nb: bool = False) -> Pipeline:
-    """The shipped pipeline, optionally with keyword features next to the n-grams, or with NB-scaled features per label."""
+class EmbeddingFeatures(BaseEstimator, TransformerMixin):
+    """WordLlama's mean-pooled, unit-length sentence vector (256 dimensions) times `weight`, read offline from its wheel."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, texts, y=None):
+        return self
+
+    def transform(self, texts):
+        from scipy import sparse
+
+        return sparse.csr_matrix(self.weight * _wordllama().embed(list(texts), norm=True))
+
+
+@functools.cache
+def _wordllama():
+    """WordLlama's 256-dimensional model from the files in its wheel (its loader looks for the tokenizer in a folder
+    named differently from the one the wheel has, then tries to download it: a cache folder of links avoids both)."""
+    import tempfile
+
+    import wordllama
+    from wordllama import WordLlama
+
+    package = Path(wordllama.__file__).parent
+    cache = Path(tempfile.mkdtemp(prefix="wordllama-"))
+    (cache / "tokenizer").symlink_to(package / "tokenizers")
+    (cache / "weights").symlink_to(package / "weights")
+    return WordLlama.load(dim=256, cache_dir=cache, disable_download=True)
+
+
+def estimator(settings: ModelSettings, keywords: float, nb: bool = False, embedding: float = 0.0) -> Pipeline:
+    """The shipped pipeline, optionally with keyword features or sentence embeddings next to the n-grams, or with NB-scaled features per label."""
     pipe = build_pipeline(settings)
     if nb:
         pipe = Pipeline([pipe.steps[0], ("classifier", NBLogistic(pipe.named_steps["classifier"].estimator))])  # the shipped regression
-    if keywords:
+    extra = [("keywords", KeywordFeatures(keywords))] if keywords else []
+    extra += [("embedding", EmbeddingFeatures(embedding))] if embedding else []
+    if extra:
         features = pipe.named_steps["features"]
-        pipe = Pipeline(
-            [("features", FeatureUnion([*features.transformer_list, ("keywords", KeywordFeatures(keywords))])), *pipe.steps[1:]]
-        )
+        pipe = Pipeline([("features", FeatureUnion([*features.transformer_list, *extra])), *pipe.steps[1:]])
     return pipe
 
 
@@ -99,12 +140,19 @@ def realistic_documents(y: np.ndarray, groups: list[str] | None, share: float = 
 
 
 def cross_validated(
-    texts: np.ndarray, y: np.ndarray, splits: list, settings: ModelSettings, keywords: float, choose_on: np.ndarray, nb: bool = False
+    texts: np.ndarray,
+    y: np.ndarray,
+    splits: list,
+    settings: ModelSettings,
+    keywords: float,
+    choose_on: np.ndarray,
+    nb: bool = False,
+    embedding: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decisions per fold, with thresholds chosen on the other folds' out-of-fold scores of the sentences in `choose_on`."""
     proba = np.zeros(y.shape)
     for train, test in splits:
-        proba[test] = clone(estimator(settings, keywords, nb)).fit(texts[train], y[train]).predict_proba(texts[test])
+        proba[test] = clone(estimator(settings, keywords, nb, embedding)).fit(texts[train], y[train]).predict_proba(texts[test])
     decided = np.zeros(y.shape, dtype=bool)
     for _, test in splits:
         others = np.setdiff1d(np.arange(len(y)), test)
@@ -120,7 +168,8 @@ def main() -> None:
         "--grid",
         default='{"C=16": {"C": 16}, "C=8": {"C": 8}, "C=4": {"C": 4}, "C=8 + keywords": {"C": 8, "keywords": 1}, '
         '"C=8, thresholds on realistic documents": {"C": 8, "thresholds": "realistic"}, "C=8, NB-scaled features": {"C": 8, "nb": true}}',
-        help='JSON: name -> {"C": ..., "keywords": weight, "thresholds": "all" or "realistic" (documents >= 65%% unlabelled), "nb": true}',
+        help='JSON: name -> {"C": ..., "keywords": weight, "thresholds": "all" or "realistic" (documents >= 65%% unlabelled), "nb": true, '
+        '"embedding": weight (needs wordllama)}',
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON file for the figures [default: {RESULTS}]")
     args = parser.parse_args()
@@ -139,15 +188,15 @@ def main() -> None:
         started = time.perf_counter()
         settings = replace(base, C=float(spec.get("C", base.C)))
         choose_on = realistic if spec.get("thresholds") == "realistic" else np.ones(len(y), dtype=bool)
-        nb = bool(spec.get("nb", False))
-        decided, thresholds = cross_validated(texts, y, splits, settings, float(spec.get("keywords", 0)), choose_on, nb)
+        nb, keywords, embedding = bool(spec.get("nb", False)), float(spec.get("keywords", 0)), float(spec.get("embedding", 0))
+        decided, thresholds = cross_validated(texts, y, splits, settings, keywords, choose_on, nb, embedding)
         row = {
             "cv_all": headline(y.astype(bool), decided, taxonomy.ids, taxonomy),
             "cv_real_register": headline(y[real].astype(bool), decided[real], taxonomy.ids, taxonomy),
             "cv_realistic_documents": headline(y[realistic].astype(bool), decided[realistic], taxonomy.ids, taxonomy),
         }
         if checks:
-            fitted = estimator(settings, float(spec.get("keywords", 0)), nb).fit(texts, y)
+            fitted = estimator(settings, keywords, nb, embedding).fit(texts, y)
             for file, held in checks.items():
                 truth = label_matrix([a.labels for a in held], taxonomy.ids).astype(bool)
                 row[file] = headline(truth, fitted.predict_proba([a.text for a in held]) >= thresholds, taxonomy.ids, taxonomy)
