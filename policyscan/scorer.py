@@ -236,8 +236,11 @@ class _TokenPairs:
     """Word unigrams and bigrams found by token number: tokens are looked up once per distinct word, pairs in one sorted array.
 
     scikit-learn's tokens (two or more word characters) never cross white space, so a text's tokens are
-    those of its whitespace-separated words in turn.
+    those of its whitespace-separated words in turn. The token numbers of words seen before are remembered, up
+    to `CACHE_WORDS` words: then the memory starts afresh, so that tagging an endless stream stays flat in memory.
     """
+
+    CACHE_WORDS = 200_000
 
     def __init__(self, vocabulary: dict[str, int]) -> None:
         tokens: dict[str, int] = {}
@@ -259,6 +262,8 @@ class _TokenPairs:
     def _numbers(self, word: str) -> np.ndarray:
         known = self._cache.get(word)
         if known is None:
+            if len(self._cache) >= self.CACHE_WORDS:
+                self._cache.clear()
             get = self.tokens.get
             known = self._cache[word] = np.array([get(token, -1) for token in _TOKEN.findall(word)], dtype=np.int64)
         return known

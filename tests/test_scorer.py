@@ -90,3 +90,19 @@ def test_scan_refuses_a_tampered_model_without_loading_it(small_model_dir, tmp_p
     assert result.exit_code == 1
     assert f"Error: {copy / SCORER_FILE}: refused, the file does not match its card" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_word_cache_is_bounded_and_changes_no_score(small_model_dir, texts, monkeypatch):
+    """Tagging an endless stream keeps at most CACHE_WORDS words' token numbers; starting afresh changes no probability."""
+    from policyscan.scorer import _TokenPairs
+
+    model = load_model(small_model_dir)
+    expected = model.estimator.predict_proba(texts)
+    monkeypatch.setattr(_TokenPairs, "CACHE_WORDS", 50)
+    scorer = Scorer.from_pipeline(model.estimator)
+    pairs = [block._pairs for block in scorer.blocks if block._pairs is not None]
+    assert pairs, "the word block uses the token-pair path"
+    for start in range(0, len(texts), 40):  # batches, as `tag` reads them
+        got = scorer.predict_proba(texts[start : start + 40])
+        assert np.allclose(got, expected[start : start + 40], rtol=0, atol=1e-12)
+        assert all(len(p._cache) <= 50 for p in pairs)
