@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..records import Block, Page
 from .words import RawPage, Word, normalize_text
 
@@ -99,26 +101,27 @@ def _group_rows(words: list[Word]) -> list[list[Word]]:
 
 
 def _free_runs(words: list[Word], lo: int, hi: int, allowed: int) -> list[tuple[int, int]]:
-    """Maximal runs of whole points in [lo, hi] crossed by at most `allowed` words, from sorted coverage changes (never a list as wide as the page)."""
-    changes: Counter[int] = Counter()
-    for w in words:
-        a, b = max(lo, int(w.x0)), min(hi, int(w.x1))
-        if a <= b:
-            changes[a] += 1
-            changes[b + 1] -= 1
-    runs: list[tuple[int, int]] = []
-    cover, start = 0, None
-    points = sorted({lo, hi + 1, *(x for x in changes if lo <= x <= hi + 1)})
-    for x, nxt in itertools.pairwise(points):
-        cover += changes[x]
-        if cover <= allowed:
-            start = x if start is None else start
-            if nxt > hi:
-                runs.append((start, hi))
-        elif start is not None:
-            runs.append((start, x - 1))
-            start = None
-    return runs
+    """Maximal runs of whole points in [lo, hi] crossed by at most `allowed` words, from sorted coverage changes (never an array as wide as the page).
+
+    A word covers the whole points from int(x0) to int(x1); the changes of coverage are counted where words start
+    and end, and the coverage between two neighbouring change points is their running sum.
+    """
+    x0 = np.fromiter((w.x0 for w in words), np.float64, len(words))
+    x1 = np.fromiter((w.x1 for w in words), np.float64, len(words))
+    if not (np.isfinite(x0).all() and np.isfinite(x1).all()):
+        for w in words:  # int() of the first coordinate that is not a number raises, as it always did
+            int(w.x0), int(w.x1)
+    first, last = np.maximum(lo, np.trunc(x0)), np.minimum(hi, np.trunc(x1))
+    inside = first <= last
+    starts, ends = first[inside].astype(np.int64), last[inside].astype(np.int64) + 1
+    points = np.unique(np.concatenate(([lo, hi + 1], starts, ends)))
+    change = np.bincount(np.searchsorted(points, starts), minlength=len(points)) - np.bincount(
+        np.searchsorted(points, ends), minlength=len(points)
+    )
+    free = np.cumsum(change)[:-1] <= allowed  # the coverage from each point up to the next
+    edges = np.diff(np.concatenate(([False], free, [False])).astype(np.int8))
+    opens, closes = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(points[a]), int(points[b]) - 1) for a, b in zip(opens.tolist(), closes.tolist(), strict=True)]
 
 
 def _body_words(words: list[Word], height: float) -> list[Word]:
