@@ -412,10 +412,12 @@ def scan(
         card = ModelFolder.at(ref.path).card()
         with ScanWriter(folder, taxonomy, documents, problems, ref.name, min_sentences) as writer:
             cache = cache or DocumentCache()
-            for result in process_all(documents, cache, engine, jobs, ref):
-                writer.add(result)
-                if on_document:
-                    on_document(result)
+            # closed here, also on Ctrl-C: its worker processes are stopped before the run ends, not when it is collected
+            with contextlib.closing(process_all(documents, cache, engine, jobs, ref)) as results:
+                for result in results:
+                    writer.add(result)
+                    if on_document:
+                        on_document(result)
             summary = writer.finish(card)
         plots = cache.directory / "plots-v1" if cache.enabled else None
         write_summary(folder, taxonomy, card, min_sentences=min_sentences, plot_cache=plots)
