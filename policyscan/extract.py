@@ -221,6 +221,9 @@ def _no_text_reason(garbled: list[int], rotated: list[int], ocr_on: bool) -> str
 
 #: A PDF with fewer words than this in all is named in a warning: researchers expect a policy document, not a slip.
 FEW_WORDS = 20
+#: Rotated text shorter than this many characters on a page is about one line (a stamp or a reference in the margin).
+SHORT_ROTATED = 100
+SHORT_ROTATED_NOTE = f" (one short line, under {SHORT_ROTATED} characters)"
 
 
 def extract_pdf(path: str | Path, engine: str = ENGINES[0], limits: Limits | None = None, ocr: bool | None = None) -> Extraction:
@@ -278,7 +281,8 @@ def _extract_pdf(path: Path, engine: str, limits: Limits, ocr: bool | None) -> E
             raise DamagedPDFError(path, f"damaged PDF: no text could be read ({_damaged(streams)})")
         raise NoTextError(path, _no_text_reason(garbled, rotated, ocr_on))
     warnings += [f"page {number}: text cannot be decoded (font without a Unicode map), needs OCR" for number in garbled]
-    warnings += [f"page {number}: rotated text not read" for number in rotated]
+    short = {raw.number for raw in raw_pages if 0 < raw.rotated < SHORT_ROTATED}  # a margin stamp, not a turned table
+    warnings += [f"page {number}: rotated text not read" + (SHORT_ROTATED_NOTE if number in short else "") for number in rotated]
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
     read = [raw.number for raw in raw_pages if raw.ocr]
     warnings += [f"page {number}: {READ_BY_OCR}" for number in read]

@@ -219,6 +219,18 @@ def test_issue_11_text_drawn_at_90_degrees_is_warned_about(tmp_path, nlp, engine
     assert extract_pdf(path, engine).warnings == ("page 1: rotated text not read",)
 
 
+def test_one_short_rotated_line_is_named_as_such(tmp_path, nlp, engine):
+    """A margin stamp set at 90 degrees is still named, but as the one short line it is, not as lost text."""
+
+    def build(doc):
+        doc.paragraph(*SENTENCES[:6])
+        doc.text(560, 400, "Lindenhoek, kenmerk 2025-0412", 8, angle=90)
+
+    path, truth = _build(tmp_path, Producer(size_in_matrix=False), build)
+    assert _sentences(path, nlp, engine) == truth.sentences
+    assert extract_pdf(path, engine).warnings == ("page 1: rotated text not read (one short line, under 100 characters)",)
+
+
 def test_issue_11_page_turned_with_rotate_is_read_or_named(tmp_path, nlp, engine):
     path, truth = _build(tmp_path, Producer(size_in_matrix=False, rotate=90), lambda d: d.paragraph(*SENTENCES[:6]))
     if engine == "pdfplumber":
