@@ -158,11 +158,22 @@ def _cached(document: Document, cache: DocumentCache, keys: _Keys | None, model:
     return None, False
 
 
+#: Whether the running `process_all` has had to read, split or tag a document (a rescan that finds every result in
+#: the cache has not); the scan starts its plotting process then, and never on such a rescan.
+_worked = False
+
+
+def has_worked() -> bool:
+    """Whether the running `process_all` has had a document read, split or tagged rather than taken from the cache."""
+    return _worked
+
+
 def process_document(document: Document, cache: DocumentCache, engine: str = ENGINES[0], model: ModelRef | None = None) -> DocumentResult:
     """Extract, segment and (with a model) tag one document; an unreadable file becomes a result with `error` set.
 
     Each step reads the cache first: tagged sentences, else sentences (spaCy is not loaded), else pages (the PDF is not parsed).
     """
+    global _worked
     try:
         digest, keys = _keys(document, cache, engine, model)
         result, tagged = _cached(document, cache, keys, model)
@@ -175,6 +186,7 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
         return DocumentResult(document, error=f"cannot read file ({exc.strerror})")
     except Exception as exc:  # an unforeseen parser failure must not stop a batch
         return DocumentResult(document, error=f"extraction failed ({type(exc).__name__}: {exc})")
+    _worked = True  # sentences to split or tag (a file that fails again, as it did before, changes no figure)
     try:  # every stage after extraction, too, fails one document and never the batch
         if result is None:
             result = _segmented(document, extraction)
@@ -226,6 +238,8 @@ def process_all(
     the workers (none are started when every result is cached); workers started by `start_workers` are used.
     `work` is what a worker runs per document (`process_document`); tests pass one that dies like a worker the OS kills.
     """
+    global _worked
+    _worked = False
     workers = worker_count(jobs, len(documents))
     if workers == 1:
         stop_workers()
@@ -234,6 +248,7 @@ def process_all(
         return
     cached = [_cache_entry_exists(document, cache, engine, model) for document in documents]
     to_do = [document for document, hit in zip(documents, cached, strict=True) if not hit]
+    _worked = bool(to_do)
     if not to_do:
         stop_workers()
     pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None

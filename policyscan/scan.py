@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import plotter
 from .cache import DocumentCache
 from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import atomic_open, current_umask
 from .persist import ModelFolder, label_trust
-from .process import DocumentResult, find_inputs, model_reference, process_all
+from .process import DocumentResult, find_inputs, has_worked, model_reference, process_all, worker_count
 from .profile import Profile, ProfileTally, profiles_by
 from .progress import counted, failed_note
 from .records import Document, Problem, TaggedSentence
@@ -408,13 +409,18 @@ def scan(
     check_output_apart(outdir, protected)
     if on_start:
         on_start(len(documents))
-    with results_folder(Path(outdir), force, protected, on_warning) as folder:
+    with results_folder(Path(outdir), force, protected, on_warning) as folder, contextlib.ExitStack() as plotting:
         card = ModelFolder.at(ref.path).card()
         with ScanWriter(folder, taxonomy, documents, problems, ref.name, min_sentences) as writer:
             cache = cache or DocumentCache()
+            plotter_started = False
             # closed here, also on Ctrl-C: its worker processes are stopped before the run ends, not when it is collected
             with contextlib.closing(process_all(documents, cache, engine, jobs, ref)) as results:
                 for result in results:
+                    if not plotter_started and has_worked():  # new figures ahead: matplotlib loads on an idle core
+                        plotter_started = True
+                        plotting.callback(plotter.stop)
+                        plotter.start(busy=worker_count(jobs, len(documents)))
                     writer.add(result)
                     if on_document:
                         on_document(result)

@@ -530,14 +530,9 @@ def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxono
             return {name: files[f"{name}.png"] for name in _PLOT_NAMES}
         except OSError:
             pass  # not drawn before (or the cache is unreadable): draw them
-    from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure  # matplotlib only when drawing
+    from .plotter import PlotInputs, draw_plots  # matplotlib only when drawing (in the process started for it, if any)
 
-    figures = {
-        "summary_presence": presence_figure([Bar(*bar) for bar in bars], summary.municipalities),
-        "summary_risk": risk_figure(*risk, flagged, x_label, y_label),
-        "summary_breadth": breadth_figure(breadth, summary.municipalities),
-    }
-    images = {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+    images = draw_plots(folder, PlotInputs(tuple(bars), summary.municipalities, *risk, flagged, x_label, y_label, tuple(breadth)))
     if stored is not None:
         try:
             stored.mkdir(parents=True, exist_ok=True)
@@ -551,7 +546,7 @@ def _plot_key(arrays: Sequence[np.ndarray], *values: object) -> str:
     """A digest of what the plots show (arrays and plain values), the drawing code and matplotlib's version."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256((Path(__file__).parent / "plots.py").read_bytes())
+    digest = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes() for name in ("plots.py", "plotter.py")))
     digest.update(version("matplotlib").encode())
     for array in arrays:
         digest.update(f"{array.dtype}{array.shape}".encode() + array.tobytes())

@@ -1,0 +1,95 @@
+"""The summary plots, drawn by a process of their own that imports matplotlib while a scan reads its documents.
+
+Importing matplotlib takes 0.6-1 s, a third of the time a scan spends on its plots. `start` begins that import in
+a second process on a core the scan leaves idle; `draw_plots` then hands the figures to it, and draws them here
+when there is no such process or it fails. The files are the same either way. This module does not import
+matplotlib itself, so neither does a scan whose plots are drawn elsewhere or copied from the cache.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PlotInputs:
+    """What the three summary plots show: the bars per label, the risk scatter and the breadth counts."""
+
+    bars: tuple[tuple, ...]  # per label: name, domain, share, bootstrap low/high, tagging-error low/high
+    municipalities: int
+    risk_x: np.ndarray
+    risk_y: np.ndarray
+    flagged: np.ndarray
+    x_label: str
+    y_label: str
+    breadth: tuple[int, ...]
+
+
+def draw(folder: Path, inputs: PlotInputs) -> dict[str, bytes]:
+    """Draw the summary plots into `folder` as SVG and PNG; their PNG bytes by name."""
+    from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure
+
+    figures = {
+        "summary_presence": presence_figure([Bar(*bar) for bar in inputs.bars], inputs.municipalities),
+        "summary_risk": risk_figure(inputs.risk_x, inputs.risk_y, inputs.flagged, inputs.x_label, inputs.y_label),
+        "summary_breadth": breadth_figure(list(inputs.breadth), inputs.municipalities),
+    }
+    return {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+
+
+#: The process `start` began, if any.
+_EARLY: list[cf.ProcessPoolExecutor] = []
+
+
+def spare_core(busy: int) -> bool:
+    """Whether the machine has a core beyond the `busy` processes a scan keeps working."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > busy
+
+
+def start(busy: int) -> None:
+    """Start the plotting process now (it imports matplotlib), when a core is left beside the scan's `busy` processes."""
+    if _EARLY or not spare_core(busy):
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=_import_matplotlib)
+    pool.submit(int)  # the first task starts the process (fork)
+    _EARLY.append(pool)
+
+
+def stop() -> None:
+    """Stop the plotting process, used or not (a warm rescan copies its plots from the cache and never needs it)."""
+    while _EARLY:
+        pool = _EARLY.pop()
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+
+
+def draw_plots(folder: Path, inputs: PlotInputs) -> dict[str, bytes]:
+    """The summary plots drawn by the process `start` began, else (none, or it failed) drawn here."""
+    if _EARLY:
+        try:
+            return _EARLY[0].submit(draw, folder, inputs).result()
+        except Exception:  # the process died or could not draw: drawing here gives the same files, or the real error
+            pass
+    return draw(folder, inputs)
+
+
+def _import_matplotlib() -> None:
+    """What the plotting process does first: leave Ctrl-C to the scan (which stops this process), then import the
+    drawing code (and with it matplotlib)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; waiting here it would print a traceback
+    try:
+        from . import plots  # noqa: F401 (imported for its side effect: matplotlib is loaded)
+    except Exception:  # only a head start: drawing reports the problem
+        pass
