@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import os
+import signal
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -266,10 +267,28 @@ def process_all(
                 yield futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
             except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
                 yield alone.process(document, cache, engine, model)
-    finally:  # also on Ctrl-C or an abandoned batch: start no more documents
+    except BaseException:  # Ctrl-C or an abandoned batch: the workers (which leave Ctrl-C to this process) are stopped now
+        for running in (pool, alone.pool):
+            _terminate(running)
+        raise
+    finally:  # start no more documents
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         alone.close()
+
+
+def _terminate(pool: cf.ProcessPoolExecutor | None) -> None:
+    """End a pool's processes without waiting for the documents they are reading."""
+    if pool is None:
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+def _ignore_interrupt() -> None:
+    """What a worker does first: leave Ctrl-C to the main process, which stops the workers (a worker waiting for work
+    would otherwise print a traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _cache_entry_exists(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> bool:
@@ -315,11 +334,13 @@ def _started_pool(workers: int) -> cf.ProcessPoolExecutor:
     """The pool `start_workers` started (already running, possibly with a worker more than needed), else a new one."""
     if _EARLY:
         return _EARLY.pop(max(_EARLY))
-    return cf.ProcessPoolExecutor(max_workers=workers)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
 
 
 def _warm_up(model: str | None) -> None:
-    """What a worker does first: import the PDF engine and spaCy, build the Dutch pipeline and load the model."""
+    """What a worker does first: leave Ctrl-C to the main process, import the PDF engine and spaCy, build the Dutch
+    pipeline and load the model."""
+    _ignore_interrupt()
     try:
         from .pdf import pdfium  # noqa: F401 (imported for its side effect: the engine is ready)
         from .persist import ModelFolder
@@ -357,7 +378,7 @@ class _OneByOne:
 
     def process(self, document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> DocumentResult:
         """The document's result, or a failure saying its process was killed."""
-        self.pool = self.pool or cf.ProcessPoolExecutor(max_workers=1)
+        self.pool = self.pool or cf.ProcessPoolExecutor(max_workers=1, initializer=_ignore_interrupt)
         try:
             return self.pool.submit(self.work, document, cache, engine, model).result()
         except cf.process.BrokenProcessPool:

@@ -125,3 +125,25 @@ def test_unused_early_workers_are_stopped():
     assert started, "workers were started"
     stop_workers()
     assert [p for p in multiprocessing.active_children() if p.pid not in before] == []
+
+
+@pytest.mark.skipif(CORES < 2, reason="worker processes are started only on a machine with two cores or more")
+def test_workers_leave_ctrl_c_to_the_main_process():
+    """Ctrl-C reaches every process of the group; a worker waiting for work must not print a traceback of its own."""
+    code = (
+        "import os, signal, time\n"
+        "from policyscan.process import _EARLY, start_workers, stop_workers\n"
+        "start_workers(2, 5)\n"
+        "pool = next(iter(_EARLY.values()))\n"
+        "time.sleep(2)\n"  # the workers have started and wait for work
+        "for p in list(pool._processes.values()):\n"
+        "    os.kill(p.pid, signal.SIGINT)\n"
+        "time.sleep(0.5)\n"
+        "alive = all(p.is_alive() for p in pool._processes.values())\n"
+        "stop_workers()\n"
+        "print(alive)\n"
+    )
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
