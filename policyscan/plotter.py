@@ -63,14 +63,10 @@ def start(busy: int) -> None:
 
 def stop() -> None:
     """Stop the plotting process, used or not (a warm rescan copies its plots from the cache and never needs it)."""
+    from .process import stop_pool
+
     while _EARLY:
-        pool = _EARLY.pop()
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join()
+        stop_pool(_EARLY.pop())
 
 
 def draw_plots(folder: Path, inputs: PlotInputs) -> dict[str, bytes]:

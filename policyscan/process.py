@@ -322,12 +322,16 @@ def stop_workers() -> None:
     """Stop the workers `start_workers` started that no `process_all` took (every result was cached, or the run failed first)."""
     while _EARLY:
         _, pool = _EARLY.popitem()
-        processes = list(getattr(pool, "_processes", {}).values())  # still warming up: ended, not waited for
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join()
+        stop_pool(pool)
+
+
+def stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """End a pool's processes now (still warming up, or reading a document) and wait until the pool has reaped them.
+
+    Joining the processes here while the pool's own thread reaps them too can leave one looking alive (its exit
+    status went to the other thread); the pool's shutdown waits for that thread instead."""
+    _terminate(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _started_pool(workers: int) -> cf.ProcessPoolExecutor:
