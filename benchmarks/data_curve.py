@@ -28,8 +28,17 @@ from policyscan.model import train as fit
 from policyscan.taxonomy import load_taxonomy
 from policyscan.training import DEFAULT_ANNOTATIONS, cv_groups
 
-RESULTS = Path(__file__).parent / "results" / "data-curve.json"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "data-curve.json"
 FIGURES = ("task_micro_f1", "task_macro_f1_headline", "instrumentalisation_f1", "risk_awareness_f1")
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the repository when it lies inside it (results carry no machine's folders)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def subset(groups: list[str], share: float, seed: int) -> np.ndarray:
@@ -75,7 +84,7 @@ def main() -> None:
             print(json.dumps(run), flush=True)
             runs.append(run)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"settings": vars(args) | {"out": str(args.out)}, "runs": runs}, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps({"settings": vars(args) | {"out": _shown(args.out)}, "runs": runs}, indent=1) + "\n", encoding="utf-8")
     for name in checks:
         print(f"\n{name}: share of source documents, sentences, then {', '.join(FIGURES)} (median over seeds)")
         for share in args.shares:
