@@ -9,7 +9,6 @@ matplotlib itself, so neither does a scan whose plots are drawn elsewhere or cop
 from __future__ import annotations
 
 import concurrent.futures as cf
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +47,9 @@ _EARLY: list[cf.ProcessPoolExecutor] = []
 
 def spare_core(busy: int) -> bool:
     """Whether the machine has a core beyond the `busy` processes a scan keeps working."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores > busy
+    from .process import available_cores
+
+    return available_cores() > busy
 
 
 def start(busy: int) -> None:

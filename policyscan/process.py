@@ -219,10 +219,14 @@ def _segmented(document: Document, extraction: Extraction) -> DocumentResult:
 KILLED = "the process reading it was killed (out of memory?); try --jobs 1, or split or re-save the PDF"
 
 
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def worker_count(jobs: int, documents: int) -> int:
     """The processes worth starting: no more than asked, than documents, or than the machine has cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(jobs, documents, cores))
+    return max(1, min(jobs, documents, available_cores()))
 
 
 def process_all(

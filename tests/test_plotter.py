@@ -13,11 +13,11 @@ import pytest
 from policyscan import plotter
 from policyscan.cache import DocumentCache
 from policyscan.corpus import find_documents
-from policyscan.process import has_worked, process_all
+from policyscan.process import available_cores, has_worked, process_all
 from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CORES = available_cores()
 PLOTS = [f"summary_{plot}.{fmt}" for plot in ("presence", "risk", "breadth") for fmt in ("svg", "png")]
 
 

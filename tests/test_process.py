@@ -17,11 +17,20 @@ import pytest
 
 from policyscan.cache import DocumentCache
 from policyscan.corpus import find_documents
-from policyscan.process import KILLED, input_count, process_all, process_document, start_workers, stop_workers, worker_count
+from policyscan.process import (
+    KILLED,
+    available_cores,
+    input_count,
+    process_all,
+    process_document,
+    start_workers,
+    stop_workers,
+    worker_count,
+)
 from policyscan.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CORES = available_cores()
 
 
 def die_on_bad(document: Document, cache: DocumentCache, engine: str, model: None) -> object:
