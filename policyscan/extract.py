@@ -281,8 +281,11 @@ def _extract_pdf(path: Path, engine: str, limits: Limits, ocr: bool | None) -> E
             raise DamagedPDFError(path, f"damaged PDF: no text could be read ({_damaged(streams)})")
         raise NoTextError(path, _no_text_reason(garbled, rotated, ocr_on))
     warnings += [f"page {number}: text cannot be decoded (font without a Unicode map), needs OCR" for number in garbled]
-    short = {raw.number for raw in raw_pages if 0 < raw.rotated < SHORT_ROTATED}  # a margin stamp, not a turned table
-    warnings += [f"page {number}: rotated text not read" + (SHORT_ROTATED_NOTE if number in short else "") for number in rotated]
+    warnings += [  # a short one is a margin stamp, not a turned table
+        f"page {raw.number}: rotated text not read" + (SHORT_ROTATED_NOTE if raw.rotated < SHORT_ROTATED else "")
+        for raw in raw_pages
+        if raw.rotated
+    ]
     warnings += [f"page {number}: no text layer, needs OCR" for number in bare if number not in rotated and number not in garbled]
     read = [raw.number for raw in raw_pages if raw.ocr]
     warnings += [f"page {number}: {READ_BY_OCR}" for number in read]
