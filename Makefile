@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench corpus clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py policyscan/pdf/native.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

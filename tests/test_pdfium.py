@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from policyscan.pdf import pdfium as engine
 from policyscan.pdf.pdfium import _BETWEEN, _group, _most_common, _quarters, _table_text, _walk, read_pages
 from policyscan.pdf.words import Word, normalize_text
 from policyscan.testing.rawpdf import RawDoc
@@ -152,3 +155,56 @@ _cell_word = st.builds(
 def test_table_rows_found_by_bisection_equal_trying_every_row(words, edges):
     edges = sorted(edges)
     assert _table_text(words, edges) == _table_text_by_trying_each_row(words, edges)
+
+
+_native = pytest.mark.skipif(engine._native is None, reason="the C helper policyscan.pdf.native is not built (no C compiler at install)")
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _mixed_pages(tmp_path: Path) -> list[Path]:
+    """PDFs that take every per-character path: turned text, mixed sizes and bold, and a control character PDFium leaves out."""
+    turned = RawDoc()
+    turned.heading("Vrijwilligers in Brugwaarde")
+    turned.paragraph("De gemeente Brugwaarde betaalt de verzekering van alle vrijwilligers.", bold=True)
+    turned.paragraph("Sportclubs in Lindenhoek zoeken trainers voor de jeugd.")
+    turned.text(40, 700, "Kantlijn van Brugwaarde", 8, angle=90)
+    turned.text(300, 300, "Omgekeerde regel", 9, angle=180)
+    control = RawDoc()
+    control.paragraph("De gemeente Lindenhoek\x03 steunt vrijwilligers in elke wijk.")
+    return [turned.output(tmp_path / "turned.pdf"), control.output(tmp_path / "control.pdf")]
+
+
+@_native
+def test_issue_13_c_loop_reads_the_same_pages_as_ctypes(tmp_path, monkeypatch):
+    files = sorted(CORPUS.glob("*/*.pdf"))[:6] + _mixed_pages(tmp_path)
+
+    def read(path: Path) -> list:
+        try:
+            return list(read_pages(path))
+        except Exception as exc:  # the corpus's damaged PDF fails the same way on both paths
+            return [type(exc).__name__, str(exc)]
+
+    in_c = [read(f) for f in files]
+    monkeypatch.setattr(engine, "_native", None)
+    by_ctypes = [read(f) for f in files]
+    assert in_c == by_ctypes
+    assert sum(len(page.words) for pages in in_c for page in pages if not isinstance(page, str)) > 500
+
+
+@_native
+def test_issue_13_c_loop_refuses_arrays_of_the_wrong_shape(tmp_path):
+    document = pdfium.PdfDocument(str(_mixed_pages(tmp_path)[0]))
+    textpage = document[0].get_textpage()
+    address = engine.ctypes.cast(textpage.raw, engine.ctypes.c_void_p).value
+    box = engine._address("FPDFText_GetLooseCharBox")
+    rects = np.zeros((3, 4), dtype=np.float32)
+    engine._native.rects(box, address, np.arange(3, dtype=np.int32), rects)
+    assert rects[:, 2].min() > rects[:, 0].min()  # real boxes: right of left
+    with pytest.raises(ValueError, match="int32"):
+        engine._native.rects(box, address, np.arange(3, dtype=np.int64), rects)
+    with pytest.raises(ValueError, match="16 bytes per index"):
+        engine._native.rects(box, address, np.arange(4, dtype=np.int32), rects)
+    with pytest.raises(TypeError):
+        engine._native.rects(box, address, np.arange(3, dtype=np.int32), rects.tobytes())  # not writable
+    textpage.close()
+    document.close()

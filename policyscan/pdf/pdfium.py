@@ -18,6 +18,11 @@ import pypdfium2.raw as pdfium_c
 from ..errors import DamagedPDFError, EncryptedPDFError
 from .words import ENCRYPTED, Box, RawPage, Word, check_pdf_bytes, inside, is_bold_font, normalize_text, outside, read_isolated
 
+try:  # PDFium's per-character calls in a C loop, built from native.c when the package is installed with a C compiler
+    from . import native as _native
+except ImportError:  # the same calls through ctypes, one per character
+    _native = None
+
 _SPACES = {" ", "\t", "\r", "\n", "\u00a0"}
 _SPACE_CODES = np.array([ord(c) for c in _SPACES], dtype=np.uint32)
 #: The turn of a character whose angle lies between two quarter turns.
@@ -43,13 +48,18 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise DamagedPDFError(path, f"damaged PDF ({exc})") from exc
 
 
+def _address(name: str) -> int:
+    """The address of PDFium's function `name`, from pypdfium2's binding."""
+    return ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+
+
 def _bulk(name: str, restype, *argtypes):
     """PDFium's function `name` on plain addresses and ints, for calls mapped over every character.
 
     About half the cost per call of pypdfium2's typed binding; PYFUNCTYPE keeps the GIL through the
     call (these calls take well under a microsecond), which saves another tenth.
     """
-    return ctypes.PYFUNCTYPE(restype, *argtypes)(ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value)
+    return ctypes.PYFUNCTYPE(restype, *argtypes)(_address(name))
 
 
 _char_angle = _bulk("FPDFText_GetCharAngle", ctypes.c_float, ctypes.c_void_p, ctypes.c_int)
@@ -74,6 +84,45 @@ _base_font_name = _bulk("FPDFFont_GetBaseFontName", ctypes.c_size_t, ctypes.c_vo
 _draw_mode = _bulk("FPDFPath_GetDrawMode", ctypes.c_int, *[ctypes.c_void_p] * 3)
 
 
+def _loose_boxes(address: int, indices: np.ndarray) -> np.ndarray:
+    """FPDFText_GetLooseCharBox of the characters at `indices`: rows of (left, top, right, bottom) as float32, zeros where it fails."""
+    rects = np.zeros((len(indices), 4), dtype=np.float32)  # FS_RECTF
+    if _native is not None:
+        _native.rects(_address("FPDFText_GetLooseCharBox"), address, indices.astype(np.int32), rects)
+    else:
+        start = rects.ctypes.data
+        deque(map(_loose_box, repeat(address, len(indices)), indices.tolist(), range(start, start + rects.nbytes, 16)), maxlen=0)
+    return rects
+
+
+def _char_angles(address: int, indices: np.ndarray) -> np.ndarray:
+    """FPDFText_GetCharAngle of the characters at `indices`, in radians (-1 where PDFium cannot tell)."""
+    if _native is None:
+        return np.fromiter(map(_char_angle, repeat(address, len(indices)), indices.tolist()), np.float64, len(indices))
+    angles = np.zeros(len(indices), dtype=np.float32)
+    _native.floats(_address("FPDFText_GetCharAngle"), address, indices.astype(np.int32), angles)
+    return angles.astype(np.float64)
+
+
+def _text_indices(address: int, count: int) -> np.ndarray:
+    """FPDFText_GetTextIndexFromCharIndex of the page's first `count` characters: each one's place in the page's text, -1 for none."""
+    if _native is None:
+        return np.fromiter(map(_text_index, repeat(address, count), range(count)), np.int64, count)
+    where = np.zeros(count, dtype=np.int32)
+    _native.ints(_address("FPDFText_GetTextIndexFromCharIndex"), address, np.arange(count, dtype=np.int32), where)
+    return where.astype(np.int64)
+
+
+def _text_objects(address: int, indices: list[int]) -> list[int | None]:
+    """FPDFText_GetTextObject of the characters at `indices`: the address of each one's text object, None for none."""
+    if _native is None:
+        return list(map(_text_object, repeat(address, len(indices)), indices))
+    found = np.zeros(len(indices), dtype=np.uint64)
+    _native.pointers(_address("FPDFText_GetTextObject"), address, np.array(indices, dtype=np.int32), found)
+    objects = found.tolist()
+    return [obj or None for obj in objects] if 0 in objects else objects
+
+
 class _Style:
     """The effective size and boldness of a page's characters, looked up once per text object (its characters share font and matrix)."""
 
@@ -91,7 +140,7 @@ class _Style:
         """Size and boldness of the characters at `indices`."""
         if self.uniform is not None:
             return [self.uniform] * len(indices)
-        objects = list(map(_text_object, repeat(self.address, len(indices)), indices))
+        objects = _text_objects(self.address, indices)
         if None in objects:  # a character of no text object: its own lookup
             return [self.known.get(obj) or self._look_up(obj, i) for obj, i in zip(objects, indices, strict=True)]
         for obj, i in dict(zip(reversed(objects), reversed(indices), strict=True)).items():
@@ -162,7 +211,7 @@ def _words(page: pdfium.PdfPage, width: float, height: float, objects: _Objects)
         turn, rotated = 0, 0
         if not objects.upright:
             visible = np.flatnonzero(kept & ~spaces)
-            turns = _quarters(np.fromiter(map(_char_angle, repeat(address, len(visible)), visible.tolist()), np.float64, len(visible)))
+            turns = _quarters(_char_angles(address, visible))
             turn = _most_common(turns)
             rotated = visible[turns != turn]
             kept[rotated] = False  # left out without ending the word around them
@@ -193,7 +242,7 @@ def _char_codes(textpage: pdfium.PdfTextPage, address: int, count: int) -> tuple
     codes = _codes(textpage.get_text_range(0, count)[:count])
     if len(codes) == count:
         return codes.copy(), np.ones(count, dtype=bool)
-    where = np.fromiter(map(_text_index, repeat(address, count), range(count)), np.int64, count)
+    where = _text_indices(address, count)
     present = (where >= 0) & (where < len(codes))
     if not len(codes):
         return np.full(count, ord(" "), dtype=np.uint32), present
@@ -223,11 +272,7 @@ def _most_common(turns: np.ndarray) -> int:
 
 def _boxes(address: int, index: np.ndarray, breaks: np.ndarray, turn: int, width: float, height: float) -> np.ndarray:
     """The loose boxes of the characters at `index` as rows of (x0, x1, top, bottom) in the upright frame (zeros for breaks)."""
-    letters = index[~breaks]
-    rects = np.zeros((len(letters), 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
-    start = rects.ctypes.data
-    deque(map(_loose_box, repeat(address, len(letters)), letters.tolist(), range(start, start + rects.nbytes, 16)), maxlen=0)
-    left, top, right, bottom = rects.astype(np.float64).T
+    left, top, right, bottom = _loose_boxes(address, index[~breaks]).astype(np.float64).T
     if turn == 3:  # reads upwards
         upright = (bottom, top, left, right)
     elif turn == 2:

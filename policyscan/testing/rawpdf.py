@@ -98,7 +98,7 @@ class RawDoc:
         """One run of text with its baseline `top` points below the page's top edge."""
         font = "/F2" if bold else "/F1"
         y = self.height - top
-        matrix = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0)}[angle]
+        matrix = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}[angle]
         if self.producer.size_in_matrix:
             a, b, c, d = (v * size for v in matrix)
             head = f"BT {font} 1 Tf {mode} Tr {a:g} {b:g} {c:g} {d:g} {x:.2f} {y:.2f} Tm ".encode()
