@@ -3,12 +3,13 @@
 Usage:
     python benchmarks/ab_extract.py --before HEAD~1             # the 201-page benchmark corpus, pdfium engine
     python benchmarks/ab_extract.py --before 343e868 --pages 2000 --engine pdfplumber
+    python benchmarks/ab_extract.py --before HEAD --folder ../shared/realpdfs   # any folder of PDFs
 
 Each side runs in its own process (the ref's `policyscan` package from `git archive`, the
 working tree's from this checkout), alternately, `--rounds` times; each process extracts
 every PDF of the corpus (`benchmarks/.corpus-<pages>/`, built by bench.py) `--repeat` times
-and reports its median time and a digest of everything it extracted. Prints the medians,
-their ratio, and whether the two sides extracted exactly the same.
+and reports its median time and a digest of everything it extracted (for a file that fails,
+its error). Prints the medians, their ratio, and whether the two sides extracted exactly the same.
 """
 
 from __future__ import annotations
@@ -30,12 +31,17 @@ CHILD = """
 import hashlib, json, statistics, sys, time
 from policyscan.extract import extract_pdf
 files, engine, repeat = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-digest = hashlib.sha256("".join(repr(extract_pdf(f, engine)) for f in files).encode()).hexdigest()
+def extracted(f):
+    try:
+        return repr(extract_pdf(f, engine))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+digest = hashlib.sha256("".join(map(extracted, files)).encode()).hexdigest()
 times = []
 for _ in range(repeat):
     start = time.perf_counter()
     for f in files:
-        extract_pdf(f, engine)
+        extracted(f)
     times.append(time.perf_counter() - start)
 print(json.dumps({"seconds": statistics.median(times), "digest": digest}))
 """
@@ -59,11 +65,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="git ref to compare the working tree with")
     parser.add_argument("--pages", type=int, default=200, help="benchmark corpus size (built by bench.py) [200]")
+    parser.add_argument("--folder", type=Path, help="the PDFs under this folder instead of the benchmark corpus")
     parser.add_argument("--engine", default="pdfium", choices=["pdfium", "pdfplumber"])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    corpus = ROOT / "benchmarks" / f".corpus-{args.pages}"
+    corpus = args.folder.resolve() if args.folder else ROOT / "benchmarks" / f".corpus-{args.pages}"
     files = sorted(str(f) for f in corpus.rglob("*.pdf"))
     if not files:
         sys.exit(f"no PDFs under {corpus}: run `python benchmarks/bench.py --pages {args.pages}` once to build it")
