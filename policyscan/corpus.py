@@ -72,7 +72,7 @@ def normalize_municipality(name: str) -> str:
 
 def _walk(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+        return sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith(".") and p.is_file())
     return [path]
 
 
@@ -206,18 +206,21 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
     """The documents under the inputs (folders walked in sorted order) with their municipality, problems, warnings and mapping."""
     rows = read_manifest(manifest) if manifest else {}
     found, problems, warnings, seen = [], [], [], set()
+    row_of: dict[Path, dict[str, str]] = {}  # each file's manifest row, looked up once by its resolved path
     for given in map(Path, inputs):
         if not given.exists():
             problems.append(Problem(str(given), "", "file not found"))
             continue
         root = given if given.is_dir() else None
-        if root is not None and not _walk(given):
+        files = _walk(given)
+        if root is not None and not files:
             problems.append(Problem(str(given), "", f"no {' or '.join(sorted(SUFFIXES))} files in this folder"))
-        for file in _walk(given):
-            if file.resolve() in seen:
+        for file in files:
+            real = file.resolve()
+            if real in seen:
                 continue
-            seen.add(file.resolve())
-            row = rows.get(file.resolve(), {})
+            seen.add(real)
+            row = row_of[file] = rows.get(real, {})
             name, source = _municipality_for(file, root, row)
             if not name:
                 problems.append(Problem(str(file), "", "no municipality: add the file to the manifest"))
@@ -239,9 +242,9 @@ def discover(inputs: list[str | Path], manifest: str | Path | None = None) -> Di
             str(file),
             m.municipality,
             m.code,
-            rows.get(file.resolve(), {}).get("year") or None,
-            rows.get(file.resolve(), {}).get("title") or None,
-            _extra_columns(rows.get(file.resolve(), {})),
+            row_of[file].get("year") or None,
+            row_of[file].get("title") or None,
+            _extra_columns(row_of[file]),
         )
         for file, m in found
     ]
