@@ -87,12 +87,14 @@ class DocumentResult:
     def tagged(self) -> list[TaggedSentence]:
         """The sentences with their municipality, labels and scores (empty without predictions)."""
         municipality = self.document.municipality
-        return [TaggedSentence(s, municipality, p.labels, p.scores) for s, p in zip(self.sentences, self.predictions, strict=True)]
+        return [
+            TaggedSentence(s, municipality, p.labels, p.scores, p.encoded) for s, p in zip(self.sentences, self.predictions, strict=True)
+        ]
 
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
     rows = [
-        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels], s.ocr]
+        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels], s.ocr, p.json_fields()]
         for s, p in zip(result.sentences, result.predictions, strict=True)
     ]
     return {"labels": list(labels), "pages": result.pages, "warnings": list(result.warnings), "sentences": rows}
@@ -102,9 +104,11 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     if tuple(data["labels"]) != labels:
         raise ValueError("cached labels differ")
     sentences, predictions = [], []
-    for index, (page, section, text, start, end, on, scores, *ocr) in enumerate(data["sentences"]):
-        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr and ocr[0])))
-        predictions.append(Prediction(tuple(on), dict(zip(labels, scores, strict=True))))
+    for index, (page, section, text, start, end, on, scores, ocr, encoded) in enumerate(data["sentences"]):
+        if not isinstance(encoded, str):
+            raise ValueError("damaged sentence row")
+        sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr)))
+        predictions.append(Prediction(tuple(on), dict(zip(labels, scores, strict=True)), encoded))
     characters = sum(len(s.text) for s in sentences)
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))
 
@@ -194,7 +198,8 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
             if keys:
                 cache.put_sentences(keys.sentences, _sentences_to_cache(result))
         if model:
-            result = replace(result, predictions=tuple(_loaded(model.path).predict([s.text for s in result.sentences])))
+            predictions = _loaded(model.path).predict([s.text for s in result.sentences])
+            result = replace(result, predictions=tuple(p.with_json() for p in predictions))
     except PolicyscanError as exc:
         if not isinstance(exc, InputError):
             raise  # a model or set-up problem concerns the whole run

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 
 BLOCK_KINDS = ("paragraph", "heading", "list_item", "table")
 
@@ -101,6 +102,20 @@ class Prediction:
 
     labels: tuple[str, ...]
     scores: dict[str, float] = field(hash=False, compare=True)
+    #: `labels` and `scores` as a sentences.jsonl line holds them, once encoded (kept in the tag cache: encoding the
+    #: scores was a quarter of a rescan's time)
+    encoded: str | None = field(default=None, hash=False, compare=False, repr=False)
+
+    def json_fields(self) -> str:
+        """`"labels": [...], "scores": {...}`, as `json` writes these two fields of an object."""
+        return self.encoded or f'"labels": {_encode(list(self.labels))}, "scores": {_encode(self.scores)}'
+
+    def with_json(self) -> Prediction:
+        """The prediction with its fields encoded, to be written and cached without encoding them twice."""
+        return self if self.encoded else replace(self, encoded=self.json_fields())
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(frozen=True)
@@ -111,3 +126,5 @@ class TaggedSentence:
     municipality: str
     labels: tuple[str, ...]
     scores: dict[str, float] = field(hash=False)
+    #: `Prediction.encoded` of its labels and scores, when known
+    encoded: str | None = field(default=None, hash=False, compare=False, repr=False)

@@ -22,7 +22,7 @@ from .extract import ocr_pages
 from .fileio import atomic_open
 from .process import DocumentResult
 from .profile import MEASURES, BestFirst, DerivedMeasures, Profile
-from .records import Document, Problem, TaggedSentence
+from .records import Document, Prediction, Problem, TaggedSentence
 from .spool import Spool
 from .taxonomy import Taxonomy
 
@@ -77,11 +77,26 @@ def sentence_record(t: TaggedSentence) -> dict:
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
+_string = json.encoder.encode_basestring  # what `_encode` writes a string with
+
+
 def write_sentence_lines(handle: IO[str], tagged: Iterable[TaggedSentence]) -> int:
-    """Write sentences.jsonl lines to an open stream; the number written."""
-    n = 0
+    """Write sentences.jsonl lines to an open stream; the number written.
+
+    Each line is `_encode(sentence_record(t))` to the byte, put together from its fields: the document's and the
+    municipality's once per document, the labels and scores as the tag cache keeps them encoded.
+    """
+    n, source, head, middle = 0, None, "", ""
     for t in tagged:
-        handle.write(_encode(sentence_record(t)) + "\n")
+        s = t.sentence
+        if (s.doc_id, s.path, t.municipality) != source:
+            source = (s.doc_id, s.path, t.municipality)
+            head = f'{{"doc_id": {_string(s.doc_id)}, "path": {_string(s.path)}, "page": '
+            middle = f', "municipality": {_string(t.municipality)}, '
+        section = "null" if s.section is None else _string(s.section)
+        ocr = ', "ocr": true' if s.ocr else ""
+        fields = t.encoded or Prediction(t.labels, t.scores).json_fields()
+        handle.write(f'{head}{s.page}, "index": {s.index}, "section": {section}, "text": {_string(s.text)}{ocr}{middle}{fields}}}\n')
         n += 1
     return n
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 
 import fixtures
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyscan.cli import main
+from policyscan.records import Prediction, Sentence, TaggedSentence
+from policyscan.report import sentence_record, write_sentence_lines
 from policyscan.taxonomy import load_taxonomy
 from policyscan.testing.browser import open_report
 
@@ -173,3 +178,39 @@ def test_issue_9_trust_row_under_the_label_names(small_model_dir, tmp_path):
     assert len(cells) == len(load_taxonomy().ids)
     assert all(re.fullmatch(r"(\d\.\d\d|n/a) / (\d\.\d\d|n/a)", c) for c in cells), cells
     assert not note_hidden
+
+
+_texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60) | st.sampled_from(
+    ['Zij zei "ja" \\ nee', "Café € 12\n\t", ""]
+)
+_score = st.floats(0, 1) | st.sampled_from([0.0, 1.0, 0.1234, 1e-05, 0.5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _texts,
+            st.none() | _texts,
+            st.integers(1, 400),
+            st.booleans(),
+            st.lists(st.sampled_from(["care_ageing", "sport", "instrumentalisation"]), unique=True),
+            st.lists(_score, min_size=3, max_size=3),
+            st.booleans(),
+        ),
+        max_size=5,
+    ),
+    _texts,
+    _texts,
+)
+def test_issue_13_sentence_lines_are_json_encoded_records_to_the_byte(rows, path, municipality):
+    # the lines are put together from encoded fields (the labels and scores as cached); they must equal json's own
+    tagged = []
+    for index, (text, section, page, ocr, labels, scores, cached) in enumerate(rows):
+        sentence = Sentence("doc-" + path[:5], path, page, index, section, text, 0, len(text), ocr)
+        prediction = Prediction(tuple(labels), dict(zip(["care_ageing", "sport", "instrumentalisation"], scores, strict=True)))
+        encoded = prediction.with_json().encoded if cached else None
+        tagged.append(TaggedSentence(sentence, municipality, prediction.labels, prediction.scores, encoded))
+    out = io.StringIO()
+    assert write_sentence_lines(out, tagged) == len(tagged)
+    assert out.getvalue() == "".join(json.dumps(sentence_record(t), ensure_ascii=False) + "\n" for t in tagged)

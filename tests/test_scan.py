@@ -170,9 +170,10 @@ def test_rescan_uses_cached_tags(corpus, tmp_path):
     cache = tmp_path / "cache"
     args = ["scan", str(corpus["root"] / "Brugwaarde" / "programma.pdf"), "--cache-dir", str(cache), "-q"]
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "one")]).exit_code == 0
-    [entry] = list((cache / "tags-v1").rglob("*.json"))
+    [entry] = list((cache / "tags-v2").rglob("*.json"))
     data = json.loads(entry.read_text(encoding="utf-8"))
-    data["sentences"][0][5] = ["economy"]
+    row = data["sentences"][0]  # the labels are kept twice: to count them, and encoded as sentences.jsonl writes them
+    row[5], row[8] = ["economy"], Prediction(("economy",), dict(zip(data["labels"], row[6], strict=True))).json_fields()
     entry.write_text(json.dumps(data), encoding="utf-8")
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "two")]).exit_code == 0
     assert _sentences(tmp_path / "two")[0]["labels"] == ["economy"]
