@@ -149,6 +149,10 @@ class _Scores:
         """Keep one score."""
         self.values.append(score)
 
+    def extend(self, scores: Iterable[float]) -> None:
+        """Keep scores, in their order."""
+        self.values.extend(scores)
+
     def mean(self) -> float:
         """The mean score."""
         return float(np.mean(self.values))
@@ -163,6 +167,10 @@ class _SpooledScores:
     def add(self, score: float) -> None:
         """Keep one score."""
         self.spool.add("score", self.owner, self.label, score)
+
+    def extend(self, scores: Iterable[float]) -> None:
+        """Keep scores, in their order."""
+        self.spool.extend("score", self.owner, self.label, scores)
 
     def mean(self) -> float:
         """The mean score."""
@@ -186,6 +194,16 @@ class _LabelTally:
         self.characters += len(t.sentence.text)
         self.scores.add(score)
         self.evidence.offer((-score, t.sentence.doc_id, t.sentence.index), t)
+
+    def merge(self, other: _LabelTally) -> None:
+        """Count the sentences `other` counted (with scores kept in memory), as if each were added here after those before."""
+        if not other.sentences:
+            return
+        self.sentences += other.sentences
+        self.characters += other.characters
+        self.scores.extend(other.scores.values)
+        for key, item in other.evidence.items:  # the best of every part hold the best of the whole (keys are unique)
+            self.evidence.offer(key, item)
 
     def coverage(self, n_sentences: int, total_chars: int, min_sentences: int) -> LabelCoverage:
         """The coverage of the label in a profile of `n_sentences` sentences and `total_chars` characters."""
@@ -232,6 +250,16 @@ class ProfileTally:
         """Count every sentence of `tagged`; the tally itself, to chain."""
         for t in tagged:
             self.add(t)
+        return self
+
+    def merge(self, other: ProfileTally) -> ProfileTally:
+        """Count the sentences `other` counted (a tally without a spool, e.g. one document's), as if added here one by one; the tally itself."""
+        self.sentences += other.sentences
+        self.characters += other.characters
+        self.task_sentences += other.task_sentences
+        self.other_sentences += other.other_sentences
+        for label, tally in other._labels.items():
+            self._labels[label].merge(tally)
         return self
 
     def profile(self, key: str, municipality: str, documents: int, min_sentences: int = 2) -> Profile:

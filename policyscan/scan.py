@@ -314,7 +314,8 @@ class ScanWriter:
         self.documents += 1
         tagged = result.tagged()
         read = 0 if result.error else 1
-        profile = ProfileTally(self.taxonomy).add_all(tagged).profile(result.document.doc_id, municipality, read, self.min_sentences)
+        counted = ProfileTally(self.taxonomy).add_all(tagged)
+        profile = counted.profile(result.document.doc_id, municipality, read, self.min_sentences)
         self._documents.writerow(document_row(result, profile, self.extra))
         if result.error:
             self.n_failed += 1
@@ -327,8 +328,8 @@ class ScanWriter:
         tally = self.tallies.get(municipality)
         if tally is None:
             tally = self.tallies[municipality] = ProfileTally(self.taxonomy, self.spool, municipality)
+        tally.merge(counted)
         for t in tagged:
-            tally.add(t)
             self.evidence.add(t)
         if result.warnings:
             self.warnings.append(replace(result, sentences=(), predictions=()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 #: Rows gathered in memory before they go to disk in one insert.
 BATCH = 10_000
@@ -26,6 +26,14 @@ class Spool:
         if self._indexed:
             raise RuntimeError("the spool is being read; add every value before reading any")
         self._pending.append((kind, owner, part, value))
+        if len(self._pending) >= BATCH:
+            self._flush()
+
+    def extend(self, kind: str, owner: str, part: str, values: Iterable[float | str]) -> None:
+        """Append values to the list (kind, owner, part), in their order."""
+        if self._indexed:
+            raise RuntimeError("the spool is being read; add every value before reading any")
+        self._pending += ((kind, owner, part, value) for value in values)
         if len(self._pending) >= BATCH:
             self._flush()
 

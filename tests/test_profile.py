@@ -170,3 +170,34 @@ def test_issue_16_a_spooled_tally_gives_the_profile_of_the_sentences_kept_in_mem
     assert coverage.mean_score == round(float(np.mean(scores)), 4)
     key = lambda t: (-t.scores["loneliness"], t.sentence.doc_id, t.sentence.index)  # noqa: E731
     assert coverage.evidence == tuple(heapq.nsmallest(EVIDENCE_PER_LABEL, tagged, key=key))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10_000).map(lambda n: n / 10_000), st.sampled_from([(), ("loneliness",), ("loneliness", "culture")])),
+        max_size=40,
+    ),
+    st.lists(st.integers(1, 8), max_size=8),
+)
+def test_issue_13_a_municipality_counted_from_its_documents_tallies_equals_counting_each_sentence(rows, cuts):
+    # a scan counts each document once and merges that tally into its municipality's (spooled), instead of counting twice
+    documents, start = [], 0
+    for cut in [*cuts, len(rows)]:
+        doc = f"d{len(documents)}"
+        part = []
+        for index, (score, labels) in enumerate(rows[start : start + cut]):
+            text = f"Zin {index} van {doc} over de vrijwilligers van Brugwaarde."
+            scores = {lab: score if lab in labels else 0.05 for lab in TAX.ids}
+            part.append(TaggedSentence(Sentence(doc, f"{doc}.pdf", 1, index, None, text, 0, len(text)), "Brugwaarde", labels, scores))
+        documents.append(part)
+        start += cut
+    spool = Spool()
+    try:
+        merged = ProfileTally(TAX, spool, "Brugwaarde")
+        for part in documents:
+            merged.merge(ProfileTally(TAX).add_all(part))
+        profile = merged.profile("Brugwaarde", "Brugwaarde", 1)
+    finally:
+        spool.close()
+    assert profile == _spooled([t for part in documents for t in part])
