@@ -8,7 +8,6 @@ and falls back to pdfplumber for a file PDFium cannot open.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 import signal
@@ -200,9 +199,7 @@ def _read_ligatures(raw_pages: list[RawPage]) -> list[str]:
         return []
     choice = ligatures.guess(held)
     for raw in raw_pages:
-        raw.words = [
-            dataclasses.replace(w, text=ligatures.replace(w.text, choice)) if ligatures.has_private(w.text) else w for w in raw.words
-        ]
+        raw.words = [w._replace(text=ligatures.replace(w.text, choice)) if ligatures.has_private(w.text) else w for w in raw.words]
         raw.tables = [ligatures.replace(t, choice) for t in raw.tables]
     guesses = ", ".join(f"U+{ord(code):04X} as '{letters}'" for code, letters in sorted(choice.items()))
     return [f"ligatures without a Unicode map read as letters ({counted(len(held), 'word')}): {guesses}"]

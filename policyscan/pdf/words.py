@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ..errors import DamagedPDFError, EncryptedPDFError, InputError, NotAPDFError
 
@@ -27,9 +27,8 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
 
 
-@dataclass(frozen=True)
-class Word:
-    """A positioned word as an engine reports it."""
+class Word(NamedTuple):
+    """A positioned word as an engine reports it (a named tuple: a page has thousands, and a frozen dataclass took four times as long to make)."""
 
     text: str
     x0: float
