@@ -93,22 +93,27 @@ class DocumentResult:
 
 
 def _to_cache(result: DocumentResult, labels: tuple[str, ...]) -> dict:
+    """A tagged document as the tag cache keeps it: each sentence's labels and scores only as sentences.jsonl writes them."""
     rows = [
-        [s.page, s.section, s.text, s.start, s.end, list(p.labels), [p.scores[lab] for lab in labels], s.ocr, p.json_fields()]
+        [s.page, s.section, s.text, s.start, s.end, s.ocr, p.json_fields()]
         for s, p in zip(result.sentences, result.predictions, strict=True)
     ]
     return {"labels": list(labels), "pages": result.pages, "warnings": list(result.warnings), "sentences": rows}
 
 
 def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> DocumentResult:
+    """The tagged document of a tag cache entry; the sentences' labels and scores are decoded in one pass over the document."""
     if tuple(data["labels"]) != labels:
         raise ValueError("cached labels differ")
+    rows = data["sentences"]
+    decoded = json.loads("[" + ", ".join("{" + row[6] + "}" for row in rows) + "]")
     sentences, predictions = [], []
-    for index, (page, section, text, start, end, on, scores, ocr, encoded) in enumerate(data["sentences"]):
-        if not isinstance(encoded, str):
+    for index, ((page, section, text, start, end, ocr, encoded), fields) in enumerate(zip(rows, decoded, strict=True)):
+        scores = fields["scores"]
+        if len(scores) != len(labels):
             raise ValueError("damaged sentence row")
         sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr)))
-        predictions.append(Prediction(tuple(on), dict(zip(labels, scores, strict=True)), encoded))
+        predictions.append(Prediction(tuple(fields["labels"]), scores, encoded))
     characters = sum(len(s.text) for s in sentences)
     return DocumentResult(document, tuple(sentences), tuple(predictions), data["pages"], characters, tuple(data["warnings"]))
 

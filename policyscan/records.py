@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 BLOCK_KINDS = ("paragraph", "heading", "list_item", "table")
 
@@ -102,8 +102,8 @@ class Prediction:
 
     labels: tuple[str, ...]
     scores: dict[str, float] = field(hash=False, compare=True)
-    #: `labels` and `scores` as a sentences.jsonl line holds them, once encoded (kept in the tag cache: encoding the
-    #: scores was a quarter of a rescan's time)
+    #: `labels` and `scores` as a sentences.jsonl line holds them, once encoded (the tag cache keeps only this:
+    #: encoding the scores anew was a quarter of a rescan's time)
     encoded: str | None = field(default=None, hash=False, compare=False, repr=False)
 
     def json_fields(self) -> str:
@@ -112,7 +112,7 @@ class Prediction:
 
     def with_json(self) -> Prediction:
         """The prediction with its fields encoded, to be written and cached without encoding them twice."""
-        return self if self.encoded else replace(self, encoded=self.json_fields())
+        return self if self.encoded else Prediction(self.labels, self.scores, self.json_fields())
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode

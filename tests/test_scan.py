@@ -172,14 +172,16 @@ def test_rescan_uses_cached_tags(corpus, tmp_path):
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "one")]).exit_code == 0
     [entry] = list((cache / "tags-v2").rglob("*.json"))
     data = json.loads(entry.read_text(encoding="utf-8"))
-    row = data["sentences"][0]  # the labels are kept twice: to count them, and encoded as sentences.jsonl writes them
-    row[5], row[8] = ["economy"], Prediction(("economy",), dict(zip(data["labels"], row[6], strict=True))).json_fields()
+    row = data["sentences"][0]  # the labels and scores, encoded as sentences.jsonl writes them
+    row[6] = Prediction(("economy",), json.loads("{" + row[6] + "}")["scores"]).json_fields()
     entry.write_text(json.dumps(data), encoding="utf-8")
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "two")]).exit_code == 0
     assert _sentences(tmp_path / "two")[0]["labels"] == ["economy"]
-    entry.write_text("{kapot", encoding="utf-8")
-    assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "three")]).exit_code == 0
-    assert _sentences(tmp_path / "three") == _sentences(tmp_path / "one")
+    row[6] = row[6].replace('"scores": {', '"scores": {"x": 1, ', 1)
+    for damaged in ("{kapot", json.dumps(data)):  # unreadable; a score too many
+        entry.write_text(damaged, encoding="utf-8")
+        assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "three"), "--force"]).exit_code == 0
+        assert _sentences(tmp_path / "three") == _sentences(tmp_path / "one")
 
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
