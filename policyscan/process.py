@@ -110,7 +110,7 @@ def _from_cache(document: Document, data: dict, labels: tuple[str, ...]) -> Docu
     sentences, predictions = [], []
     for index, ((page, section, text, start, end, ocr, encoded), fields) in enumerate(zip(rows, decoded, strict=True)):
         scores = fields["scores"]
-        if len(scores) != len(labels):
+        if len(fields) != 2 or len(scores) != len(labels) or "\n" in encoded:  # it goes into sentences.jsonl as it is
             raise ValueError("damaged sentence row")
         sentences.append(Sentence(document.doc_id, document.path, page, index, section, text, start, end, bool(ocr)))
         predictions.append(Prediction(tuple(fields["labels"]), scores, encoded))

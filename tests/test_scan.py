@@ -177,8 +177,10 @@ def test_rescan_uses_cached_tags(corpus, tmp_path):
     entry.write_text(json.dumps(data), encoding="utf-8")
     assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "two")]).exit_code == 0
     assert _sentences(tmp_path / "two")[0]["labels"] == ["economy"]
-    row[6] = row[6].replace('"scores": {', '"scores": {"x": 1, ', 1)
-    for damaged in ("{kapot", json.dumps(data)):  # unreadable; a score too many
+    fields = row[6]
+    variants = [fields.replace('"scores": {', '"scores": {"x": 1, ', 1), fields.replace(", ", ",\n", 1), fields + ', "x": 1']
+    damaged_rows = [json.dumps(data | {"sentences": [[*row[:6], v], *data["sentences"][1:]]}) for v in variants]
+    for damaged in ("{kapot", *damaged_rows):  # unreadable; a score too many; a line break; a field too many
         entry.write_text(damaged, encoding="utf-8")
         assert CliRunner().invoke(main, [*args, "-o", str(tmp_path / "three"), "--force"]).exit_code == 0
         assert _sentences(tmp_path / "three") == _sentences(tmp_path / "one")
