@@ -43,6 +43,9 @@ def export(ref: str, folder: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "policyscan"], check=True, capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
+    if (folder / "policyscan" / "pdf" / "native.c").exists():  # built as an install builds it, so both sides compare alike
+        build = "from setuptools import Extension, setup; setup(name='policyscan', packages=[], script_args=['-q', 'build_ext', '--inplace'], ext_modules=[Extension('policyscan.pdf.native', ['policyscan/pdf/native.c'], optional=True)])"
+        subprocess.run([sys.executable, "-c", build], cwd=folder, check=True, capture_output=True)
     return folder
 
 
