@@ -109,7 +109,12 @@ def main() -> None:
                 f"{name}, {f['pages']} pages, {clock}: bare pypdfium2 {c['bare pypdfium2 ms/page']} ms/page, engine {c['engine ms/page']} ms/page, ratio {c['ratio']}x"
             )
     result = {
-        "machine": {"python": platform.python_version(), "processor": platform.machine(), "pypdfium2": version("pypdfium2")},
+        "machine": {
+            "python": platform.python_version(),
+            "processor": platform.machine(),
+            "pypdfium2": version("pypdfium2"),
+            "pdfium calls in C": bench.native_built(),
+        },
         "repeat": args.repeat,
         **figures,
     }
