@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from policyscan import process
 from policyscan.cache import DocumentCache
 from policyscan.corpus import find_documents
 from policyscan.process import (
     KILLED,
     available_cores,
     input_count,
+    model_reference,
     process_all,
     process_document,
     start_workers,
@@ -28,6 +30,7 @@ from policyscan.process import (
     worker_count,
 )
 from policyscan.records import Document
+from policyscan.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = available_cores()
@@ -156,3 +159,20 @@ def test_workers_leave_ctrl_c_to_the_main_process():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "True", done.stderr
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
+def test_issue_13_documents_tagged_together_equal_documents_tagged_one_by_one(tmp_path, monkeypatch):
+    # a sequential run tags the sentences of consecutive documents in one call to the model (faster in larger batches)
+    documents, _ = find_documents([ROOT / "corpus"])
+    model = model_reference(None, load_taxonomy())
+    alone = [process_document(document, DocumentCache(enabled=False), model=model) for document in documents]
+    monkeypatch.setattr(process, "BATCH_SENTENCES", 10**9)  # every document's sentences in one call
+    cache = DocumentCache(tmp_path / "cache")
+    together = list(process_all(documents, cache, model=model))
+    assert together == alone
+    assert [r.document for r in together] == documents and sum(r.error is not None for r in together) == 2
+    tags = sorted((tmp_path / "cache").glob("tags-*/*/*.json"))
+    assert len(tags) == len(documents) - 2  # every document read was cached, tagged
+    for entry in tags[::2]:  # half of them to tag again, between cached ones: the order holds
+        entry.unlink()
+    assert list(process_all(documents, cache, model=model)) == alone
