@@ -262,7 +262,9 @@ def _in_batches(documents: Sequence[Document], cache: DocumentCache, engine: str
     yield from _release(waiting, cache, model)
 
 
-def _release(waiting: list[tuple[DocumentResult, _Keys | None, bool]], cache: DocumentCache, model: ModelRef) -> Iterator[DocumentResult]:
+def _release(
+    waiting: list[tuple[DocumentResult, _Keys | None, bool]], cache: DocumentCache, model: ModelRef | None
+) -> Iterator[DocumentResult]:
     """The waiting documents in order, those still untagged tagged in one call."""
     untagged = [(result, keys) for result, keys, done in waiting if not done]
     tagged = iter(_tagged(untagged, cache, model) if untagged else [])
@@ -305,7 +307,9 @@ def process_all(
 
     With more than one worker, documents whose results are cached are read here and only the others go to
     the workers (none are started when every result is cached); workers started by `start_workers` are used.
-    `work` is what a worker runs per document (`process_document`); tests pass one that dies like a worker the OS kills.
+    The workers read and split documents; their sentences are tagged here, those of consecutive documents together
+    (as in a sequential run). `work` is what a worker runs per document (`process_document`, given no model); tests
+    pass one that dies like a worker the OS kills.
     """
     global _worked
     _worked = False
@@ -326,18 +330,26 @@ def process_all(
     pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None
     stop_workers()  # any other early pool
     alone = _OneByOne(work)
+    # the workers read and split; this process, which mostly waits for them, tags their sentences in batches
+    waiting: list[tuple[DocumentResult, _Keys | None, bool]] = []
+    sentences = 0
     try:
-        futures = (
-            collections.deque(pool.submit(work, document, cache, engine, model) for document in to_do) if pool else collections.deque()
-        )
+        futures = collections.deque(pool.submit(work, document, cache, engine, None) for document in to_do) if pool else collections.deque()
         for document, hit in zip(documents, cached, strict=True):
-            if hit:
-                yield process_document(document, cache, engine, model)  # from the cache; rebuilt here if the entry is damaged
-                continue
-            try:
-                yield futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
-            except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
-                yield alone.process(document, cache, engine, model)
+            if hit:  # from the cache; rebuilt here if the entry is damaged
+                waiting.append((process_document(document, cache, engine, model), None, True))
+            else:
+                try:
+                    result = futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
+                except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
+                    result = alone.process(document, cache, engine, None)
+                done = model is None or result.error is not None
+                waiting.append((result, None if done else _tag_keys(document, cache, engine, model), done))
+                sentences += 0 if done else len(result.sentences)
+            if sentences >= BATCH_SENTENCES or not sentences:
+                yield from _release(waiting, cache, model)
+                waiting, sentences = [], 0
+        yield from _release(waiting, cache, model)
     except BaseException:  # Ctrl-C or an abandoned batch: the workers (which leave Ctrl-C to this process) are stopped now
         for running in (pool, alone.pool):
             _terminate(running)
@@ -346,6 +358,14 @@ def process_all(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         alone.close()
+
+
+def _tag_keys(document: Document, cache: DocumentCache, engine: str, model: ModelRef) -> _Keys | None:
+    """The cache keys of a document read by a worker, for its tags; none when the file can no longer be read."""
+    try:
+        return _keys(document, cache, engine, model)[1]
+    except OSError:
+        return None
 
 
 def _terminate(pool: cf.ProcessPoolExecutor | None) -> None:
@@ -375,16 +395,16 @@ def _cache_entry_exists(document: Document, cache: DocumentCache, engine: str, m
 _EARLY: dict[int, cf.ProcessPoolExecutor] = {}
 
 
-def start_workers(jobs: int, documents: int, model: str | Path | None = None) -> None:
-    """Start the worker processes of a coming `process_all` now, so that they import the PDF engine and spaCy and load
-    the model while this process does its own start-up (imports, discovery, checking the model).
+def start_workers(jobs: int, documents: int) -> None:
+    """Start the worker processes of a coming `process_all` now, so that they import the PDF engine and spaCy while
+    this process does its own start-up (imports, discovery, checking the model); the model is used here, not by them.
 
     `documents` is at most how many documents there will be; no more workers are started than it and the cores allow.
     """
     workers = worker_count(jobs, documents)
     if workers < 2 or workers in _EARLY:
         return
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(None if model is None else str(model),))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
     pool.submit(int)  # the first task starts every worker (fork)
     _EARLY[workers] = pool
 
@@ -412,17 +432,15 @@ def _started_pool(workers: int) -> cf.ProcessPoolExecutor:
     return cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
 
 
-def _warm_up(model: str | None) -> None:
-    """What a worker does first: leave Ctrl-C to the main process, import the PDF engine and spaCy, build the Dutch
-    pipeline and load the model."""
+def _warm_up() -> None:
+    """What a worker does first: leave Ctrl-C to the main process, import the PDF engine and spaCy, and build the Dutch
+    pipeline."""
     _ignore_interrupt()
     try:
         from .pdf import pdfium  # noqa: F401 (imported for its side effect: the engine is ready)
-        from .persist import ModelFolder
         from .segment import load_nlp
 
         load_nlp()
-        _loaded(str(ModelFolder.at(model).path))
     except Exception:  # only a head start: the document that needs it reports the problem
         pass
     except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the main process reports it, not a traceback from each

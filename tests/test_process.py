@@ -176,3 +176,5 @@ def test_issue_13_documents_tagged_together_equal_documents_tagged_one_by_one(tm
     for entry in tags[::2]:  # half of them to tag again, between cached ones: the order holds
         entry.unlink()
     assert list(process_all(documents, cache, model=model)) == alone
+    # with workers, they read and split and this process tags their sentences in batches: the same results
+    assert list(process_all(documents, DocumentCache(tmp_path / "other"), jobs=2, model=model)) == alone

@@ -47,7 +47,7 @@ def scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, tax
     """
     from ..process import input_count, start_workers, stop_workers
 
-    start_workers(jobs, input_count(inputs, jobs), model)  # they load spaCy and the model while this process starts up
+    start_workers(jobs, input_count(inputs, jobs))  # they load spaCy while this process starts up
     try:
         _scan(inputs, outdir, manifest, model, jobs, min_sentences, force, quiet, taxonomy, no_cache, cache_dir, engine)
     finally:
