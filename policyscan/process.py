@@ -187,8 +187,8 @@ def process_document(document: Document, cache: DocumentCache, engine: str = ENG
     return result if done else _tagged([(result, keys)], cache, model)[0]
 
 
-#: Sentences tagged in one call by a sequential `process_all`: the scorer tags 25k sentences a second one document
-#: (about 200 sentences) at a time and 32k in batches of a thousand or more.
+#: Sentences tagged in one call by `process_all`: the scorer tags 25k sentences a second one document (about 200
+#: sentences) at a time and 32k in batches of a thousand or more.
 BATCH_SENTENCES = 1000
 
 
@@ -247,13 +247,14 @@ def _tagged(untagged: list[tuple[DocumentResult, _Keys | None]], cache: Document
     return done
 
 
-def _in_batches(documents: Sequence[Document], cache: DocumentCache, engine: str, model: ModelRef) -> Iterator[DocumentResult]:
-    """`process_document` of each document in order, with the sentences of consecutive documents tagged together
-    (about BATCH_SENTENCES at a time); documents with nothing to tag come as soon as those before them are done."""
+def _in_batches(
+    entries: Iterable[tuple[DocumentResult, _Keys | None, bool]], cache: DocumentCache, model: ModelRef | None
+) -> Iterator[DocumentResult]:
+    """The results of `entries` (a result, its cache keys, whether it is done) in order, the sentences of consecutive
+    untagged ones tagged together (about BATCH_SENTENCES at a time); a done result comes as soon as those before it."""
     waiting: list[tuple[DocumentResult, _Keys | None, bool]] = []
     sentences = 0
-    for document in documents:
-        result, keys, done = _untagged(document, cache, engine, model)
+    for result, keys, done in entries:
         waiting.append((result, keys, done))
         sentences += 0 if done else len(result.sentences)
         if sentences >= BATCH_SENTENCES or not sentences:
@@ -317,12 +318,13 @@ def process_all(
     if workers == 1:
         stop_workers()
         if work is process_document and model is not None:
-            yield from _in_batches(documents, cache, engine, model)
+            yield from _in_batches((_untagged(document, cache, engine, model) for document in documents), cache, model)
             return
         for document in documents:
             yield work(document, cache, engine, model)
         return
-    cached = [_cache_entry_exists(document, cache, engine, model) for document in documents]
+    keys = [_known_keys(document, cache, engine, model) for document in documents]
+    cached = [_final_entry_exists(cache, k) for k in keys]
     to_do = [document for document, hit in zip(documents, cached, strict=True) if not hit]
     _worked = bool(to_do)
     if not to_do:
@@ -330,26 +332,24 @@ def process_all(
     pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None
     stop_workers()  # any other early pool
     alone = _OneByOne(work)
-    # the workers read and split; this process, which mostly waits for them, tags their sentences in batches
-    waiting: list[tuple[DocumentResult, _Keys | None, bool]] = []
-    sentences = 0
-    try:
-        futures = collections.deque(pool.submit(work, document, cache, engine, None) for document in to_do) if pool else collections.deque()
-        for document, hit in zip(documents, cached, strict=True):
+    futures: collections.deque[cf.Future] = collections.deque()
+
+    def entries() -> Iterator[tuple[DocumentResult, _Keys | None, bool]]:
+        for document, hit, known in zip(documents, cached, keys, strict=True):
             if hit:  # from the cache; rebuilt here if the entry is damaged
-                waiting.append((process_document(document, cache, engine, model), None, True))
-            else:
-                try:
-                    result = futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
-                except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
-                    result = alone.process(document, cache, engine, None)
-                done = model is None or result.error is not None
-                waiting.append((result, None if done else _tag_keys(document, cache, engine, model), done))
-                sentences += 0 if done else len(result.sentences)
-            if sentences >= BATCH_SENTENCES or not sentences:
-                yield from _release(waiting, cache, model)
-                waiting, sentences = [], 0
-        yield from _release(waiting, cache, model)
+                yield process_document(document, cache, engine, model), None, True
+                continue
+            try:
+                result = futures.popleft().result()  # a result handed on is not kept: memory stays flat on large batches
+            except cf.process.BrokenProcessPool:  # a worker died: reading each unfinished document alone finds the one that kills
+                result = alone.process(document, cache, engine, None)
+            done = model is None or result.error is not None
+            yield result, None if done else known, done
+
+    try:  # the workers read and split; this process, which mostly waits for them, tags their sentences in batches
+        if pool is not None:
+            futures.extend(pool.submit(work, document, cache, engine, None) for document in to_do)
+        yield from _in_batches(entries(), cache, model)
     except BaseException:  # Ctrl-C or an abandoned batch: the workers (which leave Ctrl-C to this process) are stopped now
         for running in (pool, alone.pool):
             _terminate(running)
@@ -358,14 +358,6 @@ def process_all(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         alone.close()
-
-
-def _tag_keys(document: Document, cache: DocumentCache, engine: str, model: ModelRef) -> _Keys | None:
-    """The cache keys of a document read by a worker, for its tags; none when the file can no longer be read."""
-    try:
-        return _keys(document, cache, engine, model)[1]
-    except OSError:
-        return None
 
 
 def _terminate(pool: cf.ProcessPoolExecutor | None) -> None:
@@ -382,12 +374,16 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _cache_entry_exists(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> bool:
-    """Whether the cache holds the document's final result (tagged with `model`, or its sentences without one)."""
+def _known_keys(document: Document, cache: DocumentCache, engine: str, model: ModelRef | None) -> _Keys | None:
+    """The document's cache keys, or none (the cache is off, or the file cannot be read: its worker reports that)."""
     try:
-        _, keys = _keys(document, cache, engine, model)
+        return _keys(document, cache, engine, model)[1]
     except OSError:
-        return False  # the worker reports the unreadable file
+        return None
+
+
+def _final_entry_exists(cache: DocumentCache, keys: _Keys | None) -> bool:
+    """Whether the cache holds the document's final result (tagged with the model, or its sentences without one)."""
     return keys is not None and cache.has(*(("tags", keys.tags) if keys.tags else ("sentences", keys.sentences)))
 
 
