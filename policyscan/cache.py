@@ -20,8 +20,8 @@ from .fileio import atomic_write_text, file_hash
 from .records import Block, Extraction, Page
 
 CACHE_ENV = "POLICYSCAN_CACHE_DIR"
-#: The folder of tag entries; v2 rows end with the sentence's labels and scores as sentences.jsonl writes them.
-_TAGS = "tags-v2"
+#: The folder of each level's entries (tags-v2: each sentence's labels and scores as sentences.jsonl writes them).
+_FOLDERS = {"sentences": "sentences-v1", "tags": "tags-v2"}
 
 
 def default_cache_dir() -> Path:
@@ -108,22 +108,22 @@ class DocumentCache:
 
     def has(self, kind: str, key: str) -> bool:
         """Whether an entry of `kind` ("sentences" or "tags") exists (it may still be damaged)."""
-        return self.enabled and self._entry(_TAGS if kind == "tags" else f"{kind}-v1", key).exists()
+        return self.enabled and self._entry(_FOLDERS[kind], key).exists()
 
     def get_sentences(self, key: str) -> dict | None:
         """Cached sentences of a document (pages, warnings, sentence rows), or None."""
-        return self._read(self._entry("sentences-v1", key)) if self.enabled else None
+        return self._read(self._entry(_FOLDERS["sentences"], key)) if self.enabled else None
 
     def put_sentences(self, key: str, data: dict) -> None:
         """Cache a document's sentences."""
         if self.enabled:
-            self._write(self._entry("sentences-v1", key), data)
+            self._write(self._entry(_FOLDERS["sentences"], key), data)
 
     def get_tags(self, key: str) -> dict | None:
         """Cached tagged sentences of a document, or None."""
-        return self._read(self._entry(_TAGS, key)) if self.enabled else None
+        return self._read(self._entry(_FOLDERS["tags"], key)) if self.enabled else None
 
     def put_tags(self, key: str, data: dict) -> None:
         """Cache a document's tagged sentences."""
         if self.enabled:
-            self._write(self._entry(_TAGS, key), data)
+            self._write(self._entry(_FOLDERS["tags"], key), data)
