@@ -84,11 +84,17 @@ _base_font_name = _bulk("FPDFFont_GetBaseFontName", ctypes.c_size_t, ctypes.c_vo
 _draw_mode = _bulk("FPDFPath_GetDrawMode", ctypes.c_int, *[ctypes.c_void_p] * 3)
 
 
+#: The functions the C loop calls, by address.
+_LOOSE_BOX_AT, _CHAR_ANGLE_AT, _TEXT_INDEX_AT, _TEXT_OBJECT_AT = map(
+    _address, ("FPDFText_GetLooseCharBox", "FPDFText_GetCharAngle", "FPDFText_GetTextIndexFromCharIndex", "FPDFText_GetTextObject")
+)
+
+
 def _loose_boxes(address: int, indices: np.ndarray) -> np.ndarray:
     """FPDFText_GetLooseCharBox of the characters at `indices`: rows of (left, top, right, bottom) as float32, zeros where it fails."""
     rects = np.zeros((len(indices), 4), dtype=np.float32)  # FS_RECTF
     if _native is not None:
-        _native.rects(_address("FPDFText_GetLooseCharBox"), address, indices.astype(np.int32), rects)
+        _native.rects(_LOOSE_BOX_AT, address, indices.astype(np.int32), rects)
     else:
         start = rects.ctypes.data
         deque(map(_loose_box, repeat(address, len(indices)), indices.tolist(), range(start, start + rects.nbytes, 16)), maxlen=0)
@@ -100,7 +106,7 @@ def _char_angles(address: int, indices: np.ndarray) -> np.ndarray:
     if _native is None:
         return np.fromiter(map(_char_angle, repeat(address, len(indices)), indices.tolist()), np.float64, len(indices))
     angles = np.zeros(len(indices), dtype=np.float32)
-    _native.floats(_address("FPDFText_GetCharAngle"), address, indices.astype(np.int32), angles)
+    _native.floats(_CHAR_ANGLE_AT, address, indices.astype(np.int32), angles)
     return angles.astype(np.float64)
 
 
@@ -109,7 +115,7 @@ def _text_indices(address: int, count: int) -> np.ndarray:
     if _native is None:
         return np.fromiter(map(_text_index, repeat(address, count), range(count)), np.int64, count)
     where = np.zeros(count, dtype=np.int32)
-    _native.ints(_address("FPDFText_GetTextIndexFromCharIndex"), address, np.arange(count, dtype=np.int32), where)
+    _native.ints(_TEXT_INDEX_AT, address, np.arange(count, dtype=np.int32), where)
     return where.astype(np.int64)
 
 
@@ -118,7 +124,7 @@ def _text_objects(address: int, indices: list[int]) -> list[int | None]:
     if _native is None:
         return list(map(_text_object, repeat(address, len(indices)), indices))
     found = np.zeros(len(indices), dtype=np.uint64)
-    _native.pointers(_address("FPDFText_GetTextObject"), address, np.array(indices, dtype=np.int32), found)
+    _native.pointers(_TEXT_OBJECT_AT, address, np.array(indices, dtype=np.int32), found)
     objects = found.tolist()
     return [obj or None for obj in objects] if 0 in objects else objects
 
