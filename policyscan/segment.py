@@ -6,6 +6,7 @@ import functools
 import importlib.util
 import os
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, ClassVar
@@ -230,26 +231,81 @@ def _within(units: Iterable[tuple[int, str | None, int, str]], limit: int) -> It
 
 def _sentences(extraction: Extraction, doc_id: str, nlp: Language) -> Iterator[Sentence]:
     units = list(_within(_units(extraction), nlp.max_length - 1))
-    _prepare(nlp, [u[3] for u in units])
     read_by_ocr = {p.number for p in extraction.pages if p.ocr}
     index = 0
-    docs = nlp.pipe((u[3] for u in units), batch_size=256)
-    for (page, section, offset, _), doc in zip(units, docs, strict=True):
-        for span in doc.sents:
-            text = span.text.strip()
+    for (page, section, offset, _), spans in zip(units, _split(nlp, [u[3] for u in units]), strict=True):
+        for start_char, text in spans:
             if not _LETTER.search(text):
                 continue
-            start = offset + span.start_char
+            start = offset + start_char
             yield Sentence(doc_id, extraction.path, page, index, section, text, start, start + len(text), page in read_by_ocr)
             index += 1
+
+
+def _split(nlp: Language, texts: list[str]) -> Iterator[list[tuple[int, str]]]:
+    """Each text's sentences as (offset of the first token, stripped text), as `doc.sents` gives them after the pipeline."""
+    _prepare(nlp, texts)
+    rules = SentenceRules.of(nlp)
+    if rules is None:  # a pipeline of someone else's making: its components decide
+        for doc in nlp.pipe(texts, batch_size=256):
+            yield [(span.start_char, span.text.strip()) for span in doc.sents]
+        return
+    tokenizer = getattr(nlp.tokenizer, "tokenizer", nlp.tokenizer)  # every special case the texts may use is loaded
+    for text in texts:
+        yield rules.sentences(text, tokenizer(text))
+
+
+class SentenceRules:
+    """The sentence starts of spaCy's sentencizer followed by `_fix_boundaries`, from a tokenized text.
+
+    `load_nlp` pipelines run only those two components to set sentence starts (any others, such as a trained
+    pipeline's tok2vec, leave them alone), so the sentences are the same as the whole pipeline's, to the
+    character (tested against `doc.sents` on generated texts), without making a Python object per token.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        from spacy.attrs import IDX, IS_PUNCT, ORTH
+
+        strings = nlp.vocab.strings
+        self.attributes = [ORTH, IS_PUNCT, IDX]
+        self.punct = frozenset(strings.add(c) for c in nlp.get_pipe("sentencizer").punct_chars)
+        self.strings = strings
+
+    @staticmethod
+    def of(nlp: Language) -> SentenceRules | None:
+        """The rules of a `load_nlp` pipeline (made once per pipeline), else None."""
+        names = nlp.pipe_names
+        if names[:2] != ["sentencizer", "policyscan_boundaries"] or {"parser", "senter"} & set(names):
+            return None
+        rules = _RULES.get(nlp)
+        if rules is None:
+            rules = _RULES[nlp] = SentenceRules(nlp)
+        return rules
+
+    def sentences(self, text: str, doc: Doc) -> list[tuple[int, str]]:
+        """The sentences of `text` (tokenized as `doc`): the offset of each one's first token, and its stripped text."""
+        rows = doc.to_array(self.attributes).tolist()
+        punct, strings = self.punct, self.strings
+        starts, seen = [0] if rows else [], False
+        for i, (orth, is_punct, _) in enumerate(rows):
+            in_punct = orth in punct
+            if seen and not is_punct and not in_punct:  # the sentencizer: the first word after ". " or "?)" starts a sentence
+                seen = False
+                if not (strings[orth][:1].islower() or strings[rows[i - 1][0]].lower() in _ABBREV_SET):  # `_fix_boundaries`
+                    starts.append(i)
+            elif in_punct:
+                seen = True
+        offsets = [rows[i][2] for i in starts] + [len(text)]
+        return [(offsets[k], text[offsets[k] : offsets[k + 1]].strip()) for k in range(len(starts))]
+
+
+_RULES: weakref.WeakKeyDictionary[Language, SentenceRules] = weakref.WeakKeyDictionary()
 
 
 def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[str]:
     """Plain texts -> sentences, with the same rules as documents."""
     nlp = nlp or load_nlp()
-    texts = list(texts)
-    _prepare(nlp, texts)
-    return [s.text.strip() for doc in nlp.pipe(texts) for s in doc.sents if _LETTER.search(s.text)]
+    return [text for spans in _split(nlp, list(texts)) for _, text in spans if _LETTER.search(text)]
 
 
 def _prepare(nlp: Language, texts: list[str]) -> None:

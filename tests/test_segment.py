@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyscan.records import Block, Extraction, Page
-from policyscan.segment import ABBREVIATIONS, SpecialCasesOnDemand, _add_abbreviations, _load_nlp, nlp_id, segment, split_sentences
+from policyscan.segment import (
+    ABBREVIATIONS,
+    SentenceRules,
+    SpecialCasesOnDemand,
+    _add_abbreviations,
+    _load_nlp,
+    _split,
+    nlp_id,
+    segment,
+    split_sentences,
+)
 
 POOL = [
     "De gemeente ondersteunt o.a. het vrijwilligerspunt en de mantelzorgcoördinator.",
@@ -120,3 +130,39 @@ def test_special_cases_on_demand_across_documents(nlp):
     on_demand = _load_nlp.__wrapped__("blank")
     assert [_analysis(on_demand, [t]) for t in texts] == [_analysis(_all_up_front(), [t]) for t in texts]
     assert isinstance(on_demand.tokenizer, SpecialCasesOnDemand) and on_demand.tokenizer.reloads > 1
+
+
+# `segment` and `split_sentences` find sentence starts from the tokens alone (`SentenceRules`); they must be the
+# sentences of the whole pipeline (the sentencizer, then `_fix_boundaries`).
+
+SENTENCE_PIECES = [*PIECES, "!", "?)", '"', "'", "…", "。", "”", "»", "»Ja.«", "wel", "zo", "Dus", "nr.", "Nr.", "3.", "-", ";", ":", "..."]
+
+
+def _whole_pipeline(nlp, text: str) -> list[tuple[int, str]]:
+    return [(span.start_char, span.text.strip()) for span in nlp(text).sents]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(SENTENCE_PIECES), st.sampled_from(ABBREVIATIONS), st.sampled_from(POOL)), max_size=30),
+    st.lists(st.sampled_from([" ", " ", " ", "", "\n", "  ", "\t"]), min_size=30, max_size=30),
+)
+def test_sentence_rules_give_the_sentences_of_the_whole_pipeline(nlp, pieces, gaps):
+    text = "".join(w + g for w, g in zip(pieces, gaps, strict=False))
+    assert SentenceRules.of(nlp) is not None
+    assert next(_split(nlp, [text])) == _whole_pipeline(nlp, text)
+
+
+def test_sentence_rules_on_whole_paragraphs(nlp):
+    texts = ["", " ", " ".join(POOL), 'Dat is zo. (Zie bijlage 2.) Daarna volgt het plan!? En verder... nee. Ja!" Klaar.']
+    texts += [" ".join(POOL[i:] + POOL[:i]).lower() for i in range(len(POOL))]
+    assert list(_split(nlp, texts)) == [_whole_pipeline(nlp, t) for t in texts]
+
+
+def test_a_pipeline_without_the_rules_is_run_whole():
+    import spacy
+
+    nlp = spacy.blank("nl")
+    nlp.add_pipe("sentencizer")
+    assert SentenceRules.of(nlp) is None
+    assert split_sentences(["Eerst dit. dan dat."], nlp) == ["Eerst dit.", "dan dat."]  # no rule keeps "dan" in the sentence
