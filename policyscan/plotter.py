@@ -1,9 +1,10 @@
 """The summary plots, drawn by a process of their own that imports matplotlib while a scan reads its documents.
 
 Importing matplotlib takes 0.6-1 s, a third of the time a scan spends on its plots. `start` begins that import in
-a second process on a core the scan leaves idle; `draw_plots` then hands the figures to it, and draws them here
-when there is no such process or it fails. The files are the same either way. This module does not import
-matplotlib itself, so neither does a scan whose plots are drawn elsewhere or copied from the cache.
+two processes of their own once the scan leaves a core idle; `draw_plots` then hands them the figures (the
+presence bars to one, the other two to the other: drawing all three in one process takes twice as long), and
+draws them here when there are no such processes or one fails. The files are the same either way. This module
+does not import matplotlib itself, so neither does a scan whose plots are drawn elsewhere or copied from the cache.
 """
 
 from __future__ import annotations
@@ -29,19 +30,23 @@ class PlotInputs:
     breadth: tuple[int, ...]
 
 
-def draw(folder: Path, inputs: PlotInputs) -> dict[str, bytes]:
-    """Draw the summary plots into `folder` as SVG and PNG; their PNG bytes by name."""
+#: The plots in the order they are drawn and returned; `draw_plots` hands the first to one process, the rest to another.
+PLOTS = ("summary_presence", "summary_risk", "summary_breadth")
+
+
+def draw(folder: Path, inputs: PlotInputs, names: tuple[str, ...] = PLOTS) -> dict[str, bytes]:
+    """Draw the summary plots `names` into `folder` as SVG and PNG; their PNG bytes by name."""
     from .plots import Bar, breadth_figure, presence_figure, risk_figure, save_figure
 
     figures = {
-        "summary_presence": presence_figure([Bar(*bar) for bar in inputs.bars], inputs.municipalities),
-        "summary_risk": risk_figure(inputs.risk_x, inputs.risk_y, inputs.flagged, inputs.x_label, inputs.y_label),
-        "summary_breadth": breadth_figure(list(inputs.breadth), inputs.municipalities),
+        "summary_presence": lambda: presence_figure([Bar(*bar) for bar in inputs.bars], inputs.municipalities),
+        "summary_risk": lambda: risk_figure(inputs.risk_x, inputs.risk_y, inputs.flagged, inputs.x_label, inputs.y_label),
+        "summary_breadth": lambda: breadth_figure(list(inputs.breadth), inputs.municipalities),
     }
-    return {name: save_figure(fig, folder, name) for name, fig in figures.items()}
+    return {name: save_figure(figures[name](), folder, name) for name in names}
 
 
-#: The process `start` began, if any.
+#: The processes `start` began, if any (one pool of two).
 _EARLY: list[cf.ProcessPoolExecutor] = []
 
 
@@ -53,16 +58,19 @@ def spare_core(busy: int) -> bool:
 
 
 def start(busy: int) -> None:
-    """Start the plotting process now (it imports matplotlib), when a core is left beside the scan's `busy` processes."""
+    """Start the plotting processes now (they import matplotlib), when a core is left beside the scan's `busy` processes.
+
+    Two, although only one core may be idle now: by the time the plots are drawn the scan has finished its documents.
+    """
     if _EARLY or not spare_core(busy):
         return
-    pool = cf.ProcessPoolExecutor(max_workers=1, initializer=_import_matplotlib)
-    pool.submit(int)  # the first task starts the process (fork)
+    pool = cf.ProcessPoolExecutor(max_workers=2, initializer=_import_matplotlib)
+    pool.submit(int)  # the first task starts the processes (fork starts them all at once)
     _EARLY.append(pool)
 
 
 def stop() -> None:
-    """Stop the plotting process, used or not (a warm rescan copies its plots from the cache and never needs it)."""
+    """Stop the plotting processes, used or not (a warm rescan copies its plots from the cache and never needs it)."""
     from .process import stop_pool
 
     while _EARLY:
@@ -70,11 +78,13 @@ def stop() -> None:
 
 
 def draw_plots(folder: Path, inputs: PlotInputs) -> dict[str, bytes]:
-    """The summary plots drawn by the process `start` began, else (none, or it failed) drawn here."""
+    """The summary plots drawn by the processes `start` began, else (none, or one failed) drawn here."""
     if _EARLY:
         try:
-            return _EARLY[0].submit(draw, folder, inputs).result()
-        except Exception:  # the process died or could not draw: drawing here gives the same files, or the real error
+            parts = [_EARLY[0].submit(draw, folder, inputs, names) for names in (PLOTS[:1], PLOTS[1:])]
+            images = {name: image for part in parts for name, image in part.result().items()}
+            return {name: images[name] for name in PLOTS}
+        except Exception:  # a process died or could not draw: drawing here gives the same files, or the real error
             pass
     return draw(folder, inputs)
 

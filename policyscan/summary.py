@@ -41,6 +41,7 @@ from .errors import PolicyscanError
 from .fileio import atomic_open, atomic_write_text
 from .municipalities import match_municipality, official_municipalities
 from .persist import real_text_evaluation
+from .plotter import PLOTS
 from .report import CSV_ENCODING, DERIVED, SUMMARY_COLUMNS_DEF, write_csv
 from .taxonomy import Taxonomy
 
@@ -500,8 +501,7 @@ def embed_in_report(report: Path, section: str) -> bool:
     return True
 
 
-_PLOT_NAMES = ("summary_presence", "summary_risk", "summary_breadth")
-_PLOT_FILES = tuple(f"{name}.{fmt}" for name in _PLOT_NAMES for fmt in ("svg", "png"))
+_PLOT_FILES = tuple(f"{name}.{fmt}" for name in PLOTS for fmt in ("svg", "png"))
 
 
 def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxonomy, cache: Path | None = None) -> dict[str, bytes]:
@@ -527,7 +527,7 @@ def _plots(folder: Path, summary: Summary, table: ResultsTable, taxonomy: Taxono
     if stored is not None:
         try:
             files = _copy_plot_files(stored, folder)
-            return {name: files[f"{name}.png"] for name in _PLOT_NAMES}
+            return {name: files[f"{name}.png"] for name in PLOTS}
         except OSError:
             pass  # not drawn before (or the cache is unreadable): draw them
     from .plotter import PlotInputs, draw_plots  # matplotlib only when drawing (in the process started for it, if any)
