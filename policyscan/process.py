@@ -12,6 +12,7 @@ import collections
 import concurrent.futures as cf
 import contextlib
 import functools
+import itertools
 import json
 import os
 import signal
@@ -178,6 +179,16 @@ def has_worked() -> bool:
     return _worked
 
 
+#: How many processes the running `process_all` keeps reading documents (see `reading`).
+_reading: Callable[[], int] = lambda: 1  # noqa: E731
+
+
+def reading() -> int:
+    """How many processes the running `process_all` keeps reading documents now: 1 when it reads them itself, else
+    those of its workers that have a document (the scan starts its plotting processes once a core is left)."""
+    return _reading()
+
+
 def process_document(document: Document, cache: DocumentCache, engine: str = ENGINES[0], model: ModelRef | None = None) -> DocumentResult:
     """Extract, segment and (with a model) tag one document; an unreadable file becomes a result with `error` set.
 
@@ -312,8 +323,8 @@ def process_all(
     (as in a sequential run). `work` is what a worker runs per document (`process_document`, given no model); tests
     pass one that dies like a worker the OS kills.
     """
-    global _worked
-    _worked = False
+    global _worked, _reading
+    _worked, _reading = False, lambda: 1
     workers = worker_count(jobs, len(documents))
     if workers == 1:
         stop_workers()
@@ -333,6 +344,8 @@ def process_all(
     stop_workers()  # any other early pool
     alone = _OneByOne(work)
     futures: collections.deque[cf.Future] = collections.deque()
+    busy = worker_count(jobs, len(to_do))
+    _reading = lambda: len(list(itertools.islice((f for f in futures if not f.done()), busy)))  # noqa: E731 (those handed on are done)
 
     def entries() -> Iterator[tuple[DocumentResult, _Keys | None, bool]]:
         for document, hit, known in zip(documents, cached, keys, strict=True):

@@ -21,7 +21,7 @@ from .errors import OutputExistsError, OutputOverlapsInputError
 from .extract import ENGINES
 from .fileio import atomic_open, current_umask
 from .persist import ModelFolder, label_trust
-from .process import DocumentResult, find_inputs, has_worked, model_reference, process_all, worker_count
+from .process import DocumentResult, find_inputs, has_worked, model_reference, process_all, reading
 from .profile import Profile, ProfileTally, profiles_by
 from .progress import counted, failed_note
 from .records import Document, Problem, TaggedSentence
@@ -418,10 +418,11 @@ def scan(
             # closed here, also on Ctrl-C: its worker processes are stopped before the run ends, not when it is collected
             with contextlib.closing(process_all(documents, cache, engine, jobs, ref)) as results:
                 for result in results:
-                    if not plotter_started and has_worked():  # new figures ahead: matplotlib loads on an idle core
+                    # new figures ahead: matplotlib loads once a core is idle (at once with --jobs 1, near the end with more)
+                    if not plotter_started and has_worked() and plotter.spare_core(busy := reading()):
                         plotter_started = True
                         plotting.callback(plotter.stop)
-                        plotter.start(busy=worker_count(jobs, len(documents)))
+                        plotter.start(busy)
                     writer.add(result)
                     if on_document:
                         on_document(result)

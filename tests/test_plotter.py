@@ -13,7 +13,7 @@ import pytest
 from policyscan import plotter
 from policyscan.cache import DocumentCache
 from policyscan.corpus import find_documents
-from policyscan.process import available_cores, has_worked, process_all
+from policyscan.process import available_cores, has_worked, process_all, reading
 from policyscan.scan import scan
 from policyscan.taxonomy import load_taxonomy
 
@@ -38,22 +38,22 @@ def test_plots_drawn_in_the_plotting_process_are_those_drawn_here(tmp_path):
     here.mkdir(), there.mkdir()
     plotter.start(busy=1)
     try:
-        pid = next(iter(plotter._EARLY[0]._processes))
-        assert pid != os.getpid()
+        pids = set(plotter._EARLY[0]._processes)
+        assert len(pids) == 2 and os.getpid() not in pids
         images = plotter.draw_plots(there, _inputs())
     finally:
         plotter.stop()
     assert images == plotter.draw(here, _inputs())
     for name in PLOTS:
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
-    assert pid not in {p.pid for p in multiprocessing.active_children()}
+    assert not pids & {p.pid for p in multiprocessing.active_children()}
 
 
 @pytest.mark.skipif(CORES < 2, reason="the plotting process is started only when a core is left beside the scan")
 def test_a_plotting_process_that_died_leaves_the_drawing_to_the_scan(tmp_path):
     plotter.start(busy=1)
     try:
-        [process] = plotter._EARLY[0]._processes.values()
+        process = next(iter(plotter._EARLY[0]._processes.values()))
         process.kill()
         process.join()
         images = plotter.draw_plots(tmp_path, _inputs())
@@ -69,13 +69,15 @@ def test_no_plotting_process_without_a_spare_core():
 
 
 @pytest.mark.skipif(CORES < 2, reason="the plotting process is started only when a core is left beside the scan")
-def test_a_scan_draws_its_plots_elsewhere_and_leaves_no_process(corpus, tmp_path, monkeypatch):
-    """With a core to spare the scan's own process never imports matplotlib (checked in a fresh interpreter)."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_scan_draws_its_plots_elsewhere_and_leaves_no_process(corpus, tmp_path, monkeypatch, jobs):
+    """With a core to spare (at once with one job, once a worker is idle with two) the scan's own process never
+    imports matplotlib (checked in a fresh interpreter)."""
     import subprocess
 
     code = (
         "import sys; from policyscan.scan import scan; from policyscan.taxonomy import load_taxonomy\n"
-        f"scan([{str(corpus['root'])!r}], {str(tmp_path / 'out')!r}, load_taxonomy(), jobs=1)\n"
+        f"scan([{str(corpus['root'])!r}], {str(tmp_path / 'out')!r}, load_taxonomy(), jobs={jobs})\n"
         "import multiprocessing; print('matplotlib' in sys.modules, multiprocessing.active_children())\n"
     )
     env = os.environ | {"POLICYSCAN_CACHE_DIR": str(tmp_path / "cache")}
@@ -96,3 +98,12 @@ def test_a_rescan_from_the_cache_has_no_work_and_starts_no_plotting_process(corp
     assert has_worked()
     list(process_all(documents, cache))
     assert not has_worked()
+
+
+def test_reading_counts_the_processes_that_have_a_document(corpus):
+    documents, _ = find_documents([corpus["root"]])
+    cache = DocumentCache(enabled=False)
+    assert {reading() for _ in process_all(documents, cache)} == {1}  # read here, one by one
+    counts = [reading() for _ in process_all(documents, cache, jobs=2)]
+    assert len(counts) == len(documents) > 2
+    assert all(0 <= n <= 2 for n in counts) and counts[-1] == 0  # no worker has a document once the last is handed on
