@@ -237,36 +237,40 @@ def _pdftotext(files: list[Path]) -> None:
         subprocess.run(["pdftotext", "-layout", str(f), "-"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total, stack = 0, [pid]
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, in bytes: resident (RSS, pages shared between forked processes
+    counted in each) and proportional (PSS, each shared page split between the processes sharing it)."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) * 1024
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:])
+            rss += int(fields["Rss"].split()[0]) * 1024
+            pss += int(fields["Pss"].split()[0]) * 1024
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
+        except (OSError, KeyError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def run_scan(
     corpus: Path, out: Path, cache: Path | None, jobs: int, engine: str = "pdfium", model: Path | None = None
-) -> tuple[float, int]:
-    """Wall time and peak memory (process tree) of one `policyscan scan`."""
+) -> tuple[float, tuple[int, int]]:
+    """Wall time and peak memory (process tree: RSS, PSS) of one `policyscan scan`."""
     args = [EXE, "scan", str(corpus), "-o", str(out), "-q", "--jobs", str(jobs), "--engine", engine]
     args += ["--cache-dir", str(cache)] if cache else ["--no-cache"]
     args += ["--model", str(model)] if model else []
-    peak = 0
+    peak = (0, 0)
     start = time.perf_counter()
     proc = subprocess.Popen(args)
 
     def watch() -> None:
         nonlocal peak
         while proc.poll() is None:
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak = (max(peak[0], rss), max(peak[1], pss))
             time.sleep(0.02)
 
     watcher = threading.Thread(target=watch)
@@ -279,12 +283,13 @@ def run_scan(
     return elapsed, peak
 
 
-def median_scan(corpus: Path, repeat: int, jobs: int, engine: str = "pdfium") -> tuple[float, int]:
+def median_scan(corpus: Path, repeat: int, jobs: int, engine: str = "pdfium") -> tuple[float, tuple[int, int]]:
+    """The median time of `repeat` cold scans and their peak memory (RSS, PSS of the process tree)."""
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
             runs.append(run_scan(corpus, Path(tmp) / f"out{i}", None, jobs, engine))
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+    return statistics.median(r[0] for r in runs), (max(r[1][0] for r in runs), max(r[1][1] for r in runs))
 
 
 def cache_runs(corpus: Path, repeat: int, model: Path) -> tuple[float, float, float]:
@@ -367,7 +372,8 @@ def main() -> None:
             "rescan, second model": round(retrained, 2),
         },
         "scan_ms_per_page": {"cold": round(1000 * scan1 / pages, 1), "warm rescan": round(1000 * warm / pages, 1)},
-        "peak_memory_mb": {"jobs1": round(peak1 / 2**20), "jobs2": round(peak2 / 2**20)},
+        "peak_memory_mb": {"jobs1": round(peak1[0] / 2**20), "jobs2": round(peak2[0] / 2**20)},
+        "peak_memory_pss_mb": {"jobs1": round(peak1[1] / 2**20), "jobs2": round(peak2[1] / 2**20)},
         "ratios": ratios(t, pages, scan1, scan2, cold, warm, retrained),
     }
     out = args.out or ROOT / "benchmarks" / "results" / f"bench-{args.pages}.json"
@@ -426,6 +432,7 @@ def table(f: dict) -> str:
     rows += [(f"scan time, {k}", f"{v} s") for k, v in f["scan_seconds"].items()]
     rows += [(f"scan cost per page, {k}", f"{v} ms") for k, v in f["scan_ms_per_page"].items()]
     rows += [(f"peak memory, scan {k}", f"{v} MB") for k, v in f["peak_memory_mb"].items()]
+    rows += [(f"peak memory, scan {k}, shared pages counted once (PSS)", f"{v} MB") for k, v in f.get("peak_memory_pss_mb", {}).items()]
     rows += [(f"ratio {k}", str(v)) for k, v in f["ratios"].items()]
     width = max(len(r[0]) for r in rows)
     lines = [f"| {a:<{width}} | {b} |" for a, b in rows]

@@ -62,7 +62,7 @@ def peak(args: list[str], code: Path, stdin: Path | None = None) -> tuple[float,
         def watch() -> None:
             nonlocal top
             while proc.poll() is None:
-                top = max(top, bench._tree_rss(proc.pid))
+                top = max(top, bench._tree_memory(proc.pid)[0])
                 time.sleep(0.02)
 
         watcher = threading.Thread(target=watch)
