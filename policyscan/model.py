@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .records import Prediction
+from .records import Prediction, ScoreFields
 from .scorer import Scorer
 
 if TYPE_CHECKING:  # scikit-learn is imported only to train, never to tag
@@ -70,6 +70,15 @@ def label_matrix(label_sets: Sequence[Sequence[str]], labels: Sequence[str]) -> 
         for label in label_set:
             y[row, index[label]] = 1
     return y
+
+
+def score_steps(rounded: np.ndarray) -> list[list[int]] | None:
+    """Scores rounded to 4 decimals as whole steps of 1/10000 (`np.round` divided `rint(x * 10**4)` by 10**4, so each
+    score is exactly its steps / 10000), or None when one is not a probability (NaN, below 0 or -0.0, above 1)."""
+    steps = np.rint(rounded * 10000)
+    if not (np.isfinite(steps).all() and (steps >= 0).all() and (steps <= 10000).all()) or np.signbit(steps).any():
+        return None
+    return steps.astype(np.int64).tolist()
 
 
 def best_thresholds(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
@@ -165,16 +174,18 @@ class Model:
         return proba >= self.thresholds
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Labels and scores per text."""
+        """Labels and scores (rounded to 4 decimals) per text, with their JSON fields written."""
         proba = self.predict_proba(texts)
         decided = self.decide(proba)
-        rounded = np.round(proba, 4).tolist()
-        return [
-            Prediction(
-                tuple(label for label, on in zip(self.labels, row_on, strict=True) if on), dict(zip(self.labels, row_p, strict=True))
-            )
-            for row_p, row_on in zip(rounded, decided.tolist(), strict=True)
-        ]
+        rounded = np.round(proba, 4)
+        labels = self.labels
+        chosen = [tuple(label for label, on in zip(labels, row_on, strict=True) if on) for row_on in decided.tolist()]
+        scores = [dict(zip(labels, row, strict=True)) for row in rounded.tolist()]
+        steps = score_steps(rounded)
+        if steps is None:  # not probabilities: written as json writes them
+            return [Prediction(c, s).with_json() for c, s in zip(chosen, scores, strict=True)]
+        fields = ScoreFields(labels)
+        return [Prediction(c, s, fields.fields(c, k)) for c, s, k in zip(chosen, scores, steps, strict=True)]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[tuple[str, float]]]:
         """Per label, the features of `text` that pushed its score up the most (feature, contribution)."""

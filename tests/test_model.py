@@ -14,13 +14,16 @@ import pytest
 import skops.io as sio
 from click.testing import CliRunner
 from conftest import SHIPPED_ANNOTATIONS, SHIPPED_MODEL, tampered_copy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.tree import DecisionTreeClassifier
 
 from policyscan.annotations import read_annotations
 from policyscan.cli import main
 from policyscan.errors import ModelError
-from policyscan.model import ModelSettings, best_thresholds, train
+from policyscan.model import ModelSettings, best_thresholds, score_steps, train
 from policyscan.persist import CARD_JSON, MODEL_FILE, load_model, read_card
+from policyscan.records import Prediction, ScoreFields
 from policyscan.taxonomy import load_taxonomy, parse_taxonomy
 
 TAX = load_taxonomy()
@@ -65,6 +68,44 @@ def test_small_model_predicts_obvious_sentences(small_model_dir):
     assert "loneliness" in lonely.labels
     assert procedure.labels == ()
     assert "instrumentalisation" in cuts.labels
+
+
+LABELS = ("loneliness", "care_ageing", "culture", "instrumentalisation")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0, 0.00005, 0.99995, 0.12345, 0.00015, 5e-324, 0.9999])),
+            min_size=len(LABELS),
+            max_size=len(LABELS),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.booleans(), min_size=len(LABELS), max_size=len(LABELS)),
+)
+def test_issue_13_score_fields_from_the_table_are_what_json_writes(rows, on):
+    rounded = np.round(np.array(rows), 4)
+    chosen = tuple(label for label, o in zip(LABELS, on, strict=True) if o)
+    steps = score_steps(rounded)
+    assert steps is not None
+    fields = ScoreFields(LABELS)
+    for row, k in zip(rounded.tolist(), steps, strict=True):
+        assert fields.fields(chosen, k) == Prediction(chosen, dict(zip(LABELS, row, strict=True))).json_fields()
+
+
+@pytest.mark.parametrize("bad", [np.nan, -0.0, -0.3, 1.2, np.inf])
+def test_issue_13_scores_that_are_not_probabilities_have_no_steps(bad):
+    assert score_steps(np.round(np.array([[0.5, bad]]), 4)) is None
+
+
+def test_issue_13_predictions_carry_their_json_fields(small_model_dir):
+    model = load_model(small_model_dir)
+    for prediction in model.predict([*SENTENCES, "", "Lindenhoek"]):
+        assert prediction.encoded == Prediction(prediction.labels, prediction.scores).json_fields()
+        assert json.loads("{" + prediction.encoded + "}") == {"labels": list(prediction.labels), "scores": prediction.scores}
 
 
 def test_save_then_load_gives_identical_scores(small_model_dir, tmp_path):
