@@ -340,11 +340,11 @@ def process_all(
     _worked = bool(to_do)
     if not to_do:
         stop_workers()
-    pool = _started_pool(worker_count(jobs, len(to_do))) if to_do else None
+    busy = worker_count(jobs, len(to_do))
+    pool = _started_pool(busy) if to_do else None
     stop_workers()  # any other early pool
     alone = _OneByOne(work)
     futures: collections.deque[cf.Future] = collections.deque()
-    busy = worker_count(jobs, len(to_do))
     _reading = lambda: len(list(itertools.islice((f for f in futures if not f.done()), busy)))  # noqa: E731 (those handed on are done)
 
     def entries() -> Iterator[tuple[DocumentResult, _Keys | None, bool]]:
