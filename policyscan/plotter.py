@@ -57,16 +57,20 @@ def spare_core(busy: int) -> bool:
     return available_cores() > busy
 
 
-def start(busy: int) -> None:
-    """Start the plotting processes now (they import matplotlib), when a core is left beside the scan's `busy` processes.
+def start(busy: int) -> bool:
+    """Start the plotting processes now (they import matplotlib), when a core is left beside the scan's `busy` processes;
+    whether they run (started now or before).
 
     Two, although only one core may be idle now: by the time the plots are drawn the scan has finished its documents.
     """
-    if _EARLY or not spare_core(busy):
-        return
+    if _EARLY:
+        return True
+    if not spare_core(busy):
+        return False
     pool = cf.ProcessPoolExecutor(max_workers=2, initializer=_import_matplotlib)
     pool.submit(int)  # the first task starts the processes (fork starts them all at once)
     _EARLY.append(pool)
+    return True
 
 
 def stop() -> None:

@@ -414,15 +414,14 @@ def scan(
         card = ModelFolder.at(ref.path).card()
         with ScanWriter(folder, taxonomy, documents, problems, ref.name, min_sentences) as writer:
             cache = cache or DocumentCache()
+            plotting.callback(plotter.stop)  # the plotting processes, if this scan starts them, end with it
             plotter_started = False
             # closed here, also on Ctrl-C: its worker processes are stopped before the run ends, not when it is collected
             with contextlib.closing(process_all(documents, cache, engine, jobs, ref)) as results:
                 for result in results:
                     # new figures ahead: matplotlib loads once a core is idle (at once with --jobs 1, near the end with more)
-                    if not plotter_started and has_worked() and plotter.spare_core(busy := reading()):
-                        plotter_started = True
-                        plotting.callback(plotter.stop)
-                        plotter.start(busy)
+                    if not plotter_started and has_worked():
+                        plotter_started = plotter.start(reading())
                     writer.add(result)
                     if on_document:
                         on_document(result)

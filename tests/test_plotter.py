@@ -64,7 +64,7 @@ def test_a_plotting_process_that_died_leaves_the_drawing_to_the_scan(tmp_path):
 
 
 def test_no_plotting_process_without_a_spare_core():
-    plotter.start(busy=CORES)
+    assert plotter.start(busy=CORES) is False
     assert plotter._EARLY == []
 
 
